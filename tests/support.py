@@ -1,0 +1,303 @@
+"""Shared test tooling: one loader for hyphenated scripts, one set of
+fixtures for starting servers and running programs.
+
+Everything here is written for trial TestCases (twisted.trial.unittest),
+which run unchanged under both `trial tests` and `python -m pytest`. The
+helpers return Deferreds, register their own cleanups on the test case, and
+bound every wait with a timeout, so a test never hangs and never leaves the
+reactor dirty.
+"""
+
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+
+from twisted.internet import defer, protocol, reactor
+from twisted.internet.error import ProcessDone, ProcessTerminated
+from twisted.internet.utils import getProcessOutputAndValue
+from twisted.python.failure import Failure
+
+ROOT = Path(__file__).resolve().parent.parent
+POETRY = ROOT / "poetry"
+BIN = Path(sys.executable).parent
+PYTHON = sys.executable
+# Every program under test runs with DeprecationWarnings turned into errors.
+WARNFLAGS = ("-W", "error::DeprecationWarning", "-W", "error::ResourceWarning")
+
+# The line a server prints at start-up names its port, e.g.
+# "Serving poetry/ecstasy.txt on IPv4Address(type='TCP', host='127.0.0.1', port=43211)."
+PORT_RE = re.compile(rb"port[= ]?(\d+)")
+
+
+def path(rel):
+    """Absolute path of a file in the repository, as a str."""
+    return str(ROOT / rel)
+
+
+def poem_bytes(name):
+    """The exact bytes of a poem in poetry/."""
+    return (POETRY / name).read_bytes()
+
+
+_loaded = {}
+
+
+def load_script(rel):
+    """Import a script file (hyphens and all) as a module without running
+    its main(). Modules are cached, so a script is executed once."""
+    full = ROOT / rel
+    if full in _loaded:
+        return _loaded[full]
+    name = "script_" + re.sub(r"\W", "_", rel)
+    spec = importlib.util.spec_from_file_location(name, full)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    _loaded[full] = module
+    return module
+
+
+def child_env(extra=None):
+    """Environment for a child process: unbuffered, strict about warnings."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONWARNINGS"] = "error::DeprecationWarning,error::ResourceWarning"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def with_timeout(d, seconds, what="operation"):
+    """Bound a Deferred in time; on expiry it fails with a clear message."""
+
+    def on_timeout(result, timeout):
+        if isinstance(result, Failure) and result.check(
+            defer.CancelledError
+        ):
+            raise AssertionError(f"{what} did not finish within {seconds}s")
+        return result
+
+    return d.addTimeout(seconds, reactor, onTimeoutCancel=on_timeout)
+
+
+def run(argv, env=None, cwd=None, timeout=30):
+    """Run a command; fire with (stdout, stderr, exit code) as bytes, bytes, int.
+
+    getProcessOutputAndValue reports a signal death as a negative-free
+    failure tuple; we turn that into an exit code too, so tests can assert."""
+    d = getProcessOutputAndValue(
+        argv[0], argv[1:], env=child_env(env), path=str(cwd or ROOT)
+    )
+
+    def by_signal(f):
+        out, err, sig = f.value
+        return out, err, -sig
+
+    d.addErrback(by_signal)
+    return with_timeout(d, timeout, " ".join(map(str, argv)))
+
+
+def run_script(rel, *args, env=None, cwd=None, timeout=30):
+    """Run `python -W error::DeprecationWarning SCRIPT ARGS` from the repo root."""
+    argv = [PYTHON, *WARNFLAGS, path(rel), *map(str, args)]
+    return run(argv, env=env, cwd=cwd, timeout=timeout)
+
+
+def twistd_argv(*args):
+    """The real twistd of this venv (twistd does not add cwd to sys.path,
+    so plugins are found only through the editable install)."""
+    return [str(BIN / "twistd"), *map(str, args)]
+
+
+class _Watcher(protocol.ProcessProtocol):
+    """Collects a child's output, fires `ready` when a line matches, and
+    `ended` when the process is gone."""
+
+    def __init__(self, ready_re):
+        self.ready_re = ready_re
+        self.out = b""
+        self.err = b""
+        self.ready = defer.Deferred()
+        self.ended = defer.Deferred()
+        self.status = None
+
+    def outReceived(self, data):
+        self.out += data
+        self._check()
+
+    def errReceived(self, data):
+        self.err += data
+        self._check()
+
+    def _check(self):
+        if self.ready is None:
+            return
+        m = self.ready_re.search(self.out) or self.ready_re.search(self.err)
+        if m:
+            d, self.ready = self.ready, None
+            d.callback(m)
+
+    def processEnded(self, reason):
+        self.status = reason.value
+        if self.ready is not None:
+            d, self.ready = self.ready, None
+            d.errback(
+                AssertionError(
+                    "process exited before it was ready:\n"
+                    + (self.out + self.err).decode("utf-8", "replace")
+                )
+            )
+        self.ended.callback(reason.value)
+
+
+class Server:
+    """A program running in a child process, with the port it announced."""
+
+    def __init__(self, transport, watcher, port):
+        self.transport = transport
+        self.watcher = watcher
+        self.port = port
+        self.pid = transport.pid
+
+    @property
+    def output(self):
+        return self.watcher.out + self.watcher.err
+
+    def running(self):
+        return self.watcher.status is None
+
+    def exit_code(self):
+        s = self.watcher.status
+        if isinstance(s, ProcessDone):
+            return 0
+        if isinstance(s, ProcessTerminated):
+            return s.exitCode if s.exitCode is not None else -s.signal
+        return None
+
+    def stop(self, timeout=10):
+        """SIGTERM, then wait (bounded) for the process to be gone; SIGKILL
+        if it will not go. Fires when the process has been reaped."""
+        if self.watcher.status is not None:
+            return defer.succeed(self.watcher.status)
+        try:
+            self.transport.signalProcess("TERM")
+        except Exception:
+            pass
+        d = defer.Deferred()
+        self.watcher.ended.addBoth(lambda r: d.called or d.callback(r))
+
+        def kill():
+            if not d.called:
+                try:
+                    self.transport.signalProcess("KILL")
+                except Exception:
+                    pass
+
+        call = reactor.callLater(timeout, kill)
+        d.addBoth(lambda r: (call.active() and call.cancel(), r)[1])
+        return d
+
+    def wait(self, timeout=10):
+        """Wait (bounded) for the process to exit by itself."""
+        d = defer.Deferred()
+        self.watcher.ended.addBoth(lambda r: d.called or d.callback(r))
+        return with_timeout(d, timeout, f"process {self.pid} exit")
+
+
+@defer.inlineCallbacks
+def start(testcase, argv, ready=PORT_RE, env=None, cwd=None, timeout=15):
+    """Spawn argv, wait (bounded) until its output matches `ready`, and
+    register a cleanup that stops it. Fires with a Server whose .port is the
+    first group of the match (when there is one)."""
+    watcher = _Watcher(ready)
+    transport = reactor.spawnProcess(
+        watcher, argv[0], list(map(str, argv)), env=child_env(env),
+        path=str(cwd or ROOT),
+    )
+    server = Server(transport, watcher, None)
+    testcase.addCleanup(server.stop)
+    try:
+        m = yield with_timeout(watcher.ready, timeout, f"start of {argv}")
+    except AssertionError as e:
+        raise AssertionError(
+            f"{e}\noutput so far:\n{watcher.out.decode(errors='replace')}"
+            f"{watcher.err.decode(errors='replace')}"
+        )
+    if m.groups():
+        server.port = int(m.group(1))
+    return server
+
+
+def start_script(testcase, rel, *args, ready=PORT_RE, env=None, timeout=15):
+    """Start `python SCRIPT ARGS` from the repo root and wait for its port."""
+    argv = [PYTHON, *WARNFLAGS, path(rel), *map(str, args)]
+    return start(testcase, argv, ready=ready, env=env, timeout=timeout)
+
+
+def listen(testcase, factory, backlog=50):
+    """listenTCP on 127.0.0.1 port 0 in this process; returns the port
+    number and stops listening at cleanup."""
+    port = reactor.listenTCP(0, factory, backlog=backlog, interface="127.0.0.1")
+    testcase.addCleanup(port.stopListening)
+    return port.getHost().port
+
+
+class _Collect(protocol.Protocol):
+    def connectionMade(self):
+        self.data = []
+        if self.factory.send is not None:
+            self.transport.write(self.factory.send)
+
+    def dataReceived(self, data):
+        self.data.append(data)
+
+    def connectionLost(self, reason):
+        d, self.factory.done = self.factory.done, None
+        if d is not None:
+            d.callback(b"".join(self.data))
+
+
+class _CollectFactory(protocol.ClientFactory):
+    protocol = _Collect
+
+    def __init__(self, send):
+        self.send = send
+        self.done = defer.Deferred()
+
+    def clientConnectionFailed(self, connector, reason):
+        d, self.done = self.done, None
+        if d is not None:
+            d.errback(reason)
+
+
+def fetch(port, send=None, host="127.0.0.1", timeout=10):
+    """Connect, optionally send bytes, and fire with every byte received
+    until the server closes. A raw peer for exact-bytes assertions."""
+    factory = _CollectFactory(send)
+    connector = reactor.connectTCP(host, port, factory, timeout=timeout)
+    d = factory.done
+
+    def on_timeout(result, t):
+        factory.done = None
+        connector.disconnect()
+        raise AssertionError(f"no close from {host}:{port} within {timeout}s")
+
+    return d.addTimeout(timeout, reactor, onTimeoutCancel=on_timeout)
+
+
+def netstring(data):
+    """Encode bytes as a netstring."""
+    return b"%d:%s," % (len(data), data)
+
+
+def free_port():
+    """A port on 127.0.0.1 where nothing listens (bound, then released).
+    Used for connection-refused paths."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
