@@ -1,0 +1,82 @@
+"""Fast Poetry 2.0 -- Part 16, "Twisted Daemonologie".
+
+Original: twisted-server-3/fastpoetry.py
+
+A tac file: a Twisted Application Configuration. Running it with python
+does nothing; twistd builds the `application` it defines and runs it:
+
+    twistd --nodaemon --python twisted-server/fastpoetry-2.0.tac   (or: twistd -ny ...)
+    twistd --python twisted-server/fastpoetry-2.0.tac               (as a daemon)
+    kill `cat twistd.pid`
+
+The protocol, factory and service would normally live in a module of their
+own; like the text, we keep them here so the example is self-contained.
+
+Configuration: the text's values are the defaults (port 10000 on localhost,
+poetry/ecstasy.txt). A deployment may override them without editing the
+file through FASTPOETRY_PORT, FASTPOETRY_IFACE and FASTPOETRY_POEM; the
+tests use FASTPOETRY_PORT=0 to get a free port.
+"""
+
+import os
+
+from twisted.application import internet, service
+from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.python import log
+
+
+class PoetryProtocol(Protocol):
+
+    def connectionMade(self):
+        poem = self.factory.service.poem
+        log.msg(f"sending {len(poem)} bytes of poetry to {self.transport.getPeer()}")
+        self.transport.write(poem)
+        self.transport.loseConnection()
+
+
+class PoetryFactory(ServerFactory):
+
+    protocol = PoetryProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+
+class PoetryService(service.Service):
+
+    def __init__(self, poetry_file):
+        self.poetry_file = poetry_file
+
+    def startService(self):
+        service.Service.startService(self)
+        with open(self.poetry_file, "rb") as f:
+            self.poem = f.read()
+        log.msg(f"loaded a poem from: {self.poetry_file}")
+
+
+# configuration parameters
+port = int(os.environ.get("FASTPOETRY_PORT", 10000))
+iface = os.environ.get("FASTPOETRY_IFACE", "localhost")
+poetry_file = os.environ.get("FASTPOETRY_POEM", "poetry/ecstasy.txt")
+# A long listen queue, so a burst of clients is not left hanging in SYN.
+backlog = 1024
+
+# this will hold the services that combine to form the poetry server
+top_service = service.MultiService()
+
+# the poetry service holds the poem. it will load the poem when it is
+# started
+poetry_service = PoetryService(poetry_file)
+poetry_service.setServiceParent(top_service)
+
+# the tcp service connects the factory to a listening socket. it will
+# create the listening socket when it is started
+factory = PoetryFactory(poetry_service)
+tcp_service = internet.TCPServer(port, factory, interface=iface, backlog=backlog)
+tcp_service.setServiceParent(top_service)
+
+# this variable has to be named 'application'
+application = service.Application("fastpoetry")
+
+# this hooks the collection we made to the application
+top_service.setServiceParent(application)

@@ -1,0 +1,146 @@
+"""Poetry Proxy 1.0 -- Part 14, "When a Deferred Isn't".
+
+Original: twisted-server-1/poetry-proxy.py
+
+A caching proxy: the first client makes the proxy fetch the poem from the
+real server; every later client gets the cached copy. ProxyService.get_poem
+returns a Deferred on a cache miss but the poem itself on a hit, and the
+protocol wraps the call in maybeDeferred to treat both alike.
+
+Faithful to the text, so it keeps the text's limits (fixed in proxy 4.0):
+with the server down the client is closed with no data; concurrent requests
+on a cold cache each fetch; a poem cut off mid-transfer is cached.
+
+    python twisted-server/fastpoetry-1.0.py --port 10001 poetry/fascination.txt
+    python twisted-server/poetry-proxy-1.0.py --port 10000 10001
+"""
+
+import argparse
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
+
+
+def parse_address(text):
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
+    return host or "127.0.0.1", port
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="A caching proxy for a poetry server.",
+        epilog="Example: %(prog)s --port 10000 10001",
+    )
+    parser.add_argument("server", metavar="[HOST:]PORT", type=parse_address,
+                        help="the poetry server to proxy for")
+    parser.add_argument("--port", type=int, default=0,
+                        help="port to listen on (default: a random free port)")
+    parser.add_argument("--iface", default="localhost",
+                        help="interface to listen on (default: localhost)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"argument --port: {args.port} is not a port number")
+    return args
+
+
+class PoetryProtocol(Protocol):
+    """Client side: collect the poem from the real server."""
+
+    poem = b""
+
+    def dataReceived(self, data):
+        self.poem += data
+
+    def connectionLost(self, reason):
+        self.poemReceived(self.poem)
+
+    def poemReceived(self, poem):
+        self.factory.poem_finished(poem)
+
+
+class PoetryClientFactory(ClientFactory):
+
+    protocol = PoetryProtocol
+
+    def __init__(self):
+        self.deferred = Deferred()
+
+    def poem_finished(self, poem):
+        if self.deferred is not None:
+            d, self.deferred = self.deferred, None
+            d.callback(poem)
+
+    def clientConnectionFailed(self, connector, reason):
+        if self.deferred is not None:
+            d, self.deferred = self.deferred, None
+            d.errback(reason)
+
+
+class ProxyService:
+
+    poem = None  # the cached poem
+
+    def __init__(self, host, port):
+        self.host = host
+        self.port = port
+
+    def get_poem(self):
+        if self.poem is not None:
+            print("Using cached poem.", flush=True)
+            return self.poem
+
+        print("Fetching poem from server.", flush=True)
+        factory = PoetryClientFactory()
+        factory.deferred.addCallback(self.set_poem)
+        from twisted.internet import reactor
+        reactor.connectTCP(self.host, self.port, factory)
+        return factory.deferred
+
+    def set_poem(self, poem):
+        self.poem = poem
+        return poem
+
+
+class PoetryProxyProtocol(Protocol):
+    """Server side: hand the (maybe cached) poem to our client."""
+
+    def connectionMade(self):
+        d = maybeDeferred(self.factory.service.get_poem)
+        d.addCallback(self.transport.write)
+        d.addBoth(lambda r: self.transport.loseConnection())
+
+
+class PoetryProxyFactory(ServerFactory):
+
+    protocol = PoetryProxyProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    host, server_port = args.server
+
+    service = ProxyService(host, server_port)
+    factory = PoetryProxyFactory(service)
+
+    from twisted.internet import reactor
+
+    port = reactor.listenTCP(args.port, factory, interface=args.iface)
+
+    print(f"Proxying poetry on {port.getHost()} for the server at {host}:{server_port}.",
+          flush=True)
+
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main()
