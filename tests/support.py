@@ -126,6 +126,7 @@ class _Watcher(protocol.ProcessProtocol):
         self.ready = defer.Deferred()
         self.ended = defer.Deferred()
         self.status = None
+        self.waiters = []
 
     def outReceived(self, data):
         self.out += data
@@ -136,12 +137,17 @@ class _Watcher(protocol.ProcessProtocol):
         self._check()
 
     def _check(self):
-        if self.ready is None:
-            return
-        m = self.ready_re.search(self.out) or self.ready_re.search(self.err)
-        if m:
-            d, self.ready = self.ready, None
-            d.callback(m)
+        if self.ready is not None:
+            m = self.ready_re.search(self.out) or self.ready_re.search(self.err)
+            if m:
+                d, self.ready = self.ready, None
+                d.callback(m)
+        for item in list(self.waiters):
+            regex, d = item
+            m = regex.search(self.out + self.err)
+            if m:
+                self.waiters.remove(item)
+                d.callback(m)
 
     def processEnded(self, reason):
         self.status = reason.value
@@ -202,6 +208,25 @@ class Server:
         call = reactor.callLater(timeout, kill)
         d.addBoth(lambda r: (call.active() and call.cancel(), r)[1])
         return d
+
+    def wait_for(self, pattern, timeout=10):
+        """Fire with the match once the output (stdout + stderr) matches
+        `pattern` (bytes regex or bytes); bounded in time."""
+        regex = re.compile(pattern if isinstance(pattern, bytes) else re.escape(pattern.encode()))
+        d = defer.Deferred()
+        self.watcher.waiters.append((regex, d))
+        self.watcher._check()
+
+        def give_up(result, t):
+            item = (regex, d)
+            if item in self.watcher.waiters:
+                self.watcher.waiters.remove(item)
+            raise AssertionError(
+                f"output never matched {regex.pattern!r} within {t}s; output:\n"
+                + self.output.decode("utf-8", "replace")
+            )
+
+        return d.addTimeout(timeout, reactor, onTimeoutCancel=give_up)
 
     def wait(self, timeout=10):
         """Wait (bounded) for the process to exit by itself."""
@@ -304,3 +329,77 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class _Held(protocol.Protocol):
+    """Server side of a TestServerFactory connection."""
+
+    gone = None
+
+    def connectionMade(self):
+        self.gone = defer.Deferred()
+        f = self.factory
+        f.connections += 1
+        f.open.add(self)
+        if f.poem is not None:
+            self.transport.write(f.poem)
+            if f.close:
+                self.transport.loseConnection()
+        f._notify(f._made, self)
+
+    def connectionLost(self, reason):
+        self.factory.open.discard(self)
+        self.factory._notify(self.factory._lost, self)
+        gone, self.gone = self.gone, None
+        if gone is not None:
+            gone.callback(None)
+
+
+class TestServerFactory(protocol.ServerFactory):
+    """An in-process upstream for proxy and client tests that counts its
+    connections. By default it serves `poem` and closes; with poem=None it
+    accepts and stays silent. Waiters fire on connect and on disconnect.
+    `serve(testcase, factory)` listens and, at cleanup, drops whatever
+    connections are still open so the reactor is left clean."""
+
+    protocol = _Held
+
+    def __init__(self, poem=None, close=True):
+        self.poem = poem
+        self.close = close
+        self.connections = 0
+        self.open = set()
+        self._made = []
+        self._lost = []
+
+    def _notify(self, waiters, proto):
+        while waiters:
+            waiters.pop(0).callback(proto)
+
+    def next_connection(self, timeout=10):
+        d = defer.Deferred()
+        self._made.append(d)
+        return with_timeout(d, timeout, "an upstream connection")
+
+    def next_disconnect(self, timeout=10):
+        d = defer.Deferred()
+        self._lost.append(d)
+        return with_timeout(d, timeout, "an upstream disconnect")
+
+    def drop_all(self):
+        """Abort open connections; fires once they are all gone."""
+        waits = []
+        for p in list(self.open):
+            if p.gone is not None:
+                waits.append(p.gone)
+            p.transport.abortConnection()
+        return with_timeout(defer.gatherResults(waits), 10, "dropping connections")
+
+
+def serve(testcase, factory, backlog=50):
+    """Listen with a TestServerFactory (or any factory with drop_all) on
+    127.0.0.1:0; at cleanup stop listening and drop open connections."""
+    port = listen(testcase, factory, backlog=backlog)
+    if hasattr(factory, "drop_all"):
+        testcase.addCleanup(factory.drop_all)
+    return port
