@@ -293,7 +293,13 @@ class _CollectFactory(protocol.ClientFactory):
 
     def __init__(self, send):
         self.send = send
-        self.done = defer.Deferred()
+        self.connector = None
+        # Cancelling the fetch hangs up on the server.
+        self.done = defer.Deferred(self._cancel)
+
+    def _cancel(self, d):
+        self.done = None
+        self.connector.disconnect()
 
     def clientConnectionFailed(self, connector, reason):
         d, self.done = self.done, None
@@ -303,14 +309,13 @@ class _CollectFactory(protocol.ClientFactory):
 
 def fetch(port, send=None, host="127.0.0.1", timeout=10):
     """Connect, optionally send bytes, and fire with every byte received
-    until the server closes. A raw peer for exact-bytes assertions."""
+    until the server closes. A raw peer for exact-bytes assertions.
+    Cancelling the returned Deferred drops the connection."""
     factory = _CollectFactory(send)
-    connector = reactor.connectTCP(host, port, factory, timeout=timeout)
     d = factory.done
+    factory.connector = reactor.connectTCP(host, port, factory, timeout=timeout)
 
     def on_timeout(result, t):
-        factory.done = None
-        connector.disconnect()
         raise AssertionError(f"no close from {host}:{port} within {timeout}s")
 
     return d.addTimeout(timeout, reactor, onTimeoutCancel=on_timeout)

@@ -1,0 +1,233 @@
+"""The poetry servers of Parts 2, 11, 12, 14 and 19, end to end over
+loopback (each program run for real as a subprocess), plus protocol-level
+checks in memory."""
+
+import shutil
+
+from twisted.internet import defer, task
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import TestCase
+
+from tests import support
+from tests.support import fetch, netstring, poem_bytes
+
+ALLA_SERA = poem_bytes("alla-sera.txt")  # UTF-8, non-ASCII
+SCIENCE = poem_bytes("science.txt")
+ECSTASY = poem_bytes("ecstasy.txt")
+
+
+class FastPoetryServerTest(TestCase):
+
+    @defer.inlineCallbacks
+    def test_serves_exact_bytes_to_many_concurrent_clients(self):
+        server = yield support.start_script(
+            self, "twisted-server/fastpoetry-1.0.py", "--port", "0", "poetry/alla-sera.txt")
+        self.assertIn(b"Serving poetry/alla-sera.txt on IPv4Address(type='TCP', "
+                      b"host='127.0.0.1', port=%d)." % server.port, server.output)
+        poems = yield defer.gatherResults([fetch(server.port) for _ in range(50)])
+        self.assertEqual(poems, [ALLA_SERA] * 50)
+
+    def test_protocol_writes_poem_and_closes(self):
+        mod = support.load_script("twisted-server/fastpoetry-1.0.py")
+        proto = mod.PoetryFactory(b"a poem\n").buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        self.assertEqual(transport.value(), b"a poem\n")
+        self.assertTrue(transport.disconnecting)
+
+
+class TransformServerTest(TestCase):
+
+    def setUp(self):
+        d = support.start_script(self, "twisted-server/transformedpoetry-1.0.py")
+        return d.addCallback(lambda server: setattr(self, "server", server))
+
+    @defer.inlineCallbacks
+    def test_cummingsify_round_trip_utf8(self):
+        reply = yield fetch(self.server.port,
+                            netstring(b"cummingsify." + ALLA_SERA.upper()))
+        self.assertEqual(reply, netstring(ALLA_SERA.decode().upper().lower().encode()))
+
+    @defer.inlineCallbacks
+    def test_bad_requests_close_without_reply_and_server_keeps_serving(self):
+        for request in [b"reverse.A POEM",          # unknown transform
+                        b"no dot in this request",  # bad request
+                        b"__class__.A POEM",        # only xform_ names count
+                        b".A POEM"]:                # empty name
+            reply = yield fetch(self.server.port, netstring(request))
+            self.assertEqual(reply, b"", request)
+        reply = yield fetch(self.server.port, netstring(b"cummingsify.STILL HERE"))
+        self.assertEqual(reply, b"10:still here,")
+
+    @defer.inlineCallbacks
+    def test_transform_test_script_prints_the_texts_reply(self):
+        # Part 12: "15:here is my poem," -- with netcat, or Python without it.
+        out, err, code = yield support.run(
+            [support.path("twisted-server/transform-test"), str(self.server.port)],
+            env={"PYTHON": support.PYTHON})
+        self.assertEqual((out, code), (b"15:here is my poem,\n", 0))
+        if not any(shutil.which(nc) for nc in ("netcat", "nc", "ncat")):
+            self.assertEqual(
+                err, b"transform-test: netcat is not installed, sending with Python instead\n")
+
+    @defer.inlineCallbacks
+    def test_transform_test_usage(self):
+        out, err, code = yield support.run([support.path("twisted-server/transform-test")])
+        self.assertEqual(code, 2)
+        self.assertIn(b"usage:", err)
+
+    def test_factory_guards_non_xform_names(self):
+        mod = support.load_script("twisted-server/transformedpoetry-1.0.py")
+        factory = mod.TransformFactory(mod.TransformService())
+        self.assertEqual(factory.transform("cummingsify", "A B"), "a b")
+        for name in ["__class__", "_private", "", "transform", "cummingsify "]:
+            self.assertIsNone(factory.transform(name, "A B"), name)
+
+    def test_non_utf8_request_is_closed_in_memory(self):
+        mod = support.load_script("twisted-server/transformedpoetry-1.0.py")
+        proto = mod.TransformFactory(mod.TransformService()).buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(netstring(b"cummingsify.\xff\xfe"))
+        self.assertEqual(transport.value(), b"")
+        self.assertTrue(transport.disconnecting)
+
+
+class ProxySpec:
+    """One spec for every caching proxy version: `script` names it."""
+
+    script = None
+
+    @defer.inlineCallbacks
+    def start_proxy(self, upstream):
+        upstream_port = support.serve(self, upstream)
+        proxy = yield support.start_script(self, self.script, "--port", "0",
+                                           f"127.0.0.1:{upstream_port}")
+        self.assertIn(b"for the server at 127.0.0.1:%d." % upstream_port, proxy.output)
+        return proxy
+
+    @defer.inlineCallbacks
+    def test_second_request_is_served_from_cache(self):
+        upstream = support.TestServerFactory(ALLA_SERA)
+        proxy = yield self.start_proxy(upstream)
+        first = yield fetch(proxy.port)
+        yield proxy.wait_for("Fetching poem from server.")
+        second = yield fetch(proxy.port)
+        yield proxy.wait_for("Using cached poem.")
+        self.assertEqual((first, second), (ALLA_SERA, ALLA_SERA))
+        self.assertEqual(upstream.connections, 1)
+
+    @defer.inlineCallbacks
+    def test_upstream_down_closes_client_without_data(self):
+        # The text's proxies send nothing and close (proxy 4.0 adds logging
+        # and retries). A bad port number is refused at once by the OS.
+        proxy = yield support.start_script(self, self.script, "--port", "0",
+                                           f"127.0.0.1:{support.free_port()}")
+        self.assertEqual((yield fetch(proxy.port)), b"")
+        self.assertNotIn(b"Traceback", proxy.output)
+
+
+class Proxy10Test(ProxySpec, TestCase):
+    script = "twisted-server/poetry-proxy-1.0.py"
+
+
+class Proxy20Test(ProxySpec, TestCase):
+    script = "twisted-server/poetry-proxy-2.0.py"
+
+
+class Proxy30Test(ProxySpec, TestCase):
+    script = "twisted-server/poetry-proxy-3.0.py"
+
+    @defer.inlineCallbacks
+    def test_client_leaving_cancels_upstream_fetch(self):
+        silent = support.TestServerFactory(poem=None)  # accepts, never sends
+        proxy = yield self.start_proxy(silent)
+        upstream_made = silent.next_connection()
+        client = fetch(proxy.port)
+        yield upstream_made
+        upstream_lost = silent.next_disconnect()
+        # Hang up on the proxy while it is still waiting for the poem.
+        client.cancel()
+        yield self.assertFailure(client, defer.CancelledError)
+        yield upstream_lost
+        yield proxy.wait_for("Canceling poem download.")
+        self.assertEqual(silent.open, set())
+
+
+class SlowPoetryServerTest(TestCase):
+    """Part 11, exercise 3: the Twisted slow server."""
+
+    @defer.inlineCallbacks
+    def test_serves_exact_bytes_to_concurrent_clients(self):
+        server = yield support.start_script(
+            self, "twisted-server/slowpoetry.py", "--num-bytes", "200", "--delay", "0.02",
+            "poetry/ecstasy.txt")
+        poems = yield defer.gatherResults([fetch(server.port) for _ in range(5)])
+        self.assertEqual(poems, [ECSTASY] * 5)
+
+    def make(self, poem=b"0123456789abcdefghij", num_bytes=8, delay=1.0):
+        mod = support.load_script("twisted-server/slowpoetry.py")
+        clock = task.Clock()
+        factory = mod.PoetryFactory(poem, num_bytes, delay, clock=clock)
+        return factory, clock
+
+    def connect(self, factory):
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        return proto, transport
+
+    def test_one_chunk_per_tick(self):
+        factory, clock = self.make()
+        _, t = self.connect(factory)
+        self.assertEqual(t.value(), b"01234567")
+        clock.advance(0.999)
+        self.assertEqual(t.value(), b"01234567")
+        clock.advance(0.001)
+        self.assertEqual(t.value(), b"0123456789abcdef")
+        self.assertFalse(t.disconnecting)
+        clock.advance(1)
+        self.assertEqual(t.value(), b"0123456789abcdefghij")
+        self.assertTrue(t.disconnecting)
+        # Nobody left: the shared timer stops.
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_client_leaving_early_stops_the_timer(self):
+        factory, clock = self.make()
+        proto, t = self.connect(factory)
+        proto.connectionLost(None)
+        clock.advance(1)
+        self.assertEqual(t.value(), b"01234567")
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_many_clients_share_one_timer(self):
+        factory, clock = self.make()
+        transports = [self.connect(factory)[1] for _ in range(100)]
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        clock.advance(1)
+        clock.advance(1)
+        self.assertEqual({t.value() for t in transports}, {b"0123456789abcdefghij"})
+
+
+class BlockingSlowServerTest(TestCase):
+    """Part 2's blocking slow server, which the clients are tested against."""
+
+    @defer.inlineCallbacks
+    def test_serves_poem_in_chunks(self):
+        server = yield support.start_script(
+            self, "blocking-server/slowpoetry.py", "--num-bytes", "100", "--delay", "0.01",
+            "poetry/science.txt")
+        self.assertIn(b"Serving poetry/science.txt on port %d." % server.port, server.output)
+        poem = yield fetch(server.port)
+        self.assertEqual(poem, SCIENCE)
+        yield server.wait_for(b"Sending 63 bytes")
+        out = server.output.decode()
+        self.assertRegex(out, r"Somebody at \('127\.0\.0\.1', \d+\) wants poetry!")
+        self.assertEqual(out.count("Sending 100 bytes"), len(SCIENCE) // 100)
+
+    @defer.inlineCallbacks
+    def test_missing_poem_is_a_usage_error(self):
+        out, err, code = yield support.run_script("blocking-server/slowpoetry.py", "nope.txt")
+        self.assertEqual(code, 2)
+        self.assertIn(b"error: cannot read poem 'nope.txt'", err)
+        self.assertNotIn(b"Traceback", err)
