@@ -238,8 +238,11 @@ class Server:
 @defer.inlineCallbacks
 def start(testcase, argv, ready=PORT_RE, env=None, cwd=None, timeout=15):
     """Spawn argv, wait (bounded) until its output matches `ready`, and
-    register a cleanup that stops it. Fires with a Server whose .port is the
-    first group of the match (when there is one)."""
+    register a cleanup that stops it. `ready` is a regex (compiled, bytes or
+    str). Fires with a Server whose .port is the first group of the match
+    (when there is one)."""
+    if isinstance(ready, (bytes, str)):
+        ready = re.compile(ready.encode() if isinstance(ready, str) else ready)
     watcher = _Watcher(ready)
     transport = reactor.spawnProcess(
         watcher, argv[0], list(map(str, argv)), env=child_env(env),

@@ -1,0 +1,197 @@
+"""Part 16: the tac file and the fastpoetry plugin, loaded in-process and
+run for real under twistd (in the foreground and as a daemon)."""
+
+import os
+import re
+import shutil
+import signal
+import tempfile
+
+from twisted.application import service
+from twisted.application.service import IServiceMaker
+from twisted.internet import defer, reactor, task
+from twisted.plugin import getPlugins
+from twisted.trial.unittest import TestCase
+
+from tests import support
+from tests.support import fetch, poem_bytes
+
+TAC = "twisted-server/fastpoetry-2.0.tac"
+ECSTASY = poem_bytes("ecstasy.txt")
+SCIENCE = poem_bytes("science.txt")
+STARTED = rb"PoetryFactory starting on (\d+)"
+
+
+def poll(check, timeout=10, interval=0.05, what="condition"):
+    """Wait, bounded, for check() to be true: for things no Deferred tells
+    us about, such as a daemon (not our child) writing its log."""
+    deadline = reactor.seconds() + timeout
+
+    @defer.inlineCallbacks
+    def loop():
+        while True:
+            value = check()
+            if value:
+                return value
+            if reactor.seconds() > deadline:
+                raise AssertionError(f"{what} not seen within {timeout}s")
+            yield task.deferLater(reactor, interval, lambda: None)
+
+    return loop()
+
+
+class TacTest(TestCase):
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.pidfile = os.path.join(self.tmp, "twistd.pid")
+        self.logfile = os.path.join(self.tmp, "twistd.log")
+
+    def test_running_tac_with_python_does_nothing(self):
+        # "If you do this, you'll find that what happens is nothing!"
+        d = support.run_script(TAC, timeout=10)
+        return d.addCallback(self.assertEqual, (b"", b"", 0))
+
+    @defer.inlineCallbacks
+    def test_load_application_in_process(self):
+        os.environ["FASTPOETRY_PORT"] = "0"
+        self.addCleanup(os.environ.pop, "FASTPOETRY_PORT")
+        application = service.loadApplication(support.path(TAC), "python")
+        top = service.IServiceCollection(application)
+        (multi,) = list(top)
+        poetry_service, tcp_service = list(multi)
+        self.assertEqual(type(poetry_service).__name__, "PoetryService")
+        self.assertEqual(poetry_service.poetry_file, "poetry/ecstasy.txt")
+        self.assertEqual(tcp_service.kwargs, {"interface": "localhost", "backlog": 1024})
+
+        # Start it here, fetch the poem, stop it.
+        cwd = os.getcwd()
+        os.chdir(support.ROOT)
+        self.addCleanup(os.chdir, cwd)
+        service.IService(application).startService()
+        port = tcp_service._port.getHost().port
+        self.assertEqual((yield fetch(port)), ECSTASY)
+        yield service.IService(application).stopService()
+
+    @defer.inlineCallbacks
+    def test_twistd_nodaemon(self):
+        server = yield support.start(
+            self, support.twistd_argv("--nodaemon", "--pidfile", self.pidfile, "--python", TAC),
+            ready=STARTED, env={"FASTPOETRY_PORT": "0"})
+        yield server.wait_for("loaded a poem from: poetry/ecstasy.txt")
+        self.assertEqual(int(open(self.pidfile).read()), server.pid)
+        self.assertEqual((yield fetch(server.port)), ECSTASY)
+        yield server.wait_for(rb"sending 2804 bytes of poetry to IPv4Address\(type='TCP', "
+                              rb"host='127.0.0.1', port=\d+\)")
+        yield server.stop()
+        self.assertIn(b"Server Shut Down.", server.output)
+        self.assertFalse(os.path.exists(self.pidfile))
+        self.assertNotIn(b"Traceback", server.output)
+
+    @defer.inlineCallbacks
+    def test_twistd_daemon_pidfile_logfile_and_sigterm(self):
+        out, err, code = yield support.run(
+            support.twistd_argv("--pidfile", self.pidfile, "--logfile", self.logfile,
+                                "--python", TAC),
+            env={"FASTPOETRY_PORT": "0"})
+        self.assertEqual((out, err, code), (b"", b"", 0))  # the prompt comes back
+        pid = int(open(self.pidfile).read())
+        self.addCleanup(self.kill_if_alive, pid)
+
+        def logged(pattern):
+            with open(self.logfile, "rb") as f:
+                return re.search(pattern, f.read())
+
+        started = yield poll(lambda: logged(STARTED), what="the port in twistd.log")
+        self.assertTrue(logged(rb"loaded a poem from: poetry/ecstasy.txt"))
+        self.assertEqual((yield fetch(int(started.group(1)))), ECSTASY)
+        yield poll(lambda: logged(rb"sending 2804 bytes of poetry to"), what="the send log")
+
+        os.kill(pid, signal.SIGTERM)
+        yield poll(lambda: not os.path.exists(self.pidfile), what="pid file removal")
+        yield poll(lambda: not self.alive(pid), what="daemon exit")
+        self.assertTrue(logged(rb"Server Shut Down\."))
+
+    @staticmethod
+    def alive(pid):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def kill_if_alive(self, pid):
+        if self.alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+class PluginTest(TestCase):
+
+    def setUp(self):
+        # A directory outside the repo: twistd must find the plugin through
+        # the installed .pth, not through the current directory.
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.pidfile = os.path.join(self.tmp, "twistd.pid")
+
+    def twistd(self, *args):
+        return support.run(support.twistd_argv(*args), cwd=self.tmp)
+
+    def test_plugin_is_found_by_getPlugins(self):
+        makers = {p.tapname: p for p in getPlugins(IServiceMaker)}
+        self.assertIn("fastpoetry", makers)
+        self.assertEqual(makers["fastpoetry"].description, "A fast poetry service.")
+
+    def test_make_service_builds_poetry_and_tcp_services(self):
+        maker = {p.tapname: p for p in getPlugins(IServiceMaker)}["fastpoetry"]
+        options = maker.options()
+        options.parseOptions(["--port", "0", "--poem", support.path("poetry/science.txt")])
+        poetry_service, tcp_service = list(maker.makeService(options))
+        self.assertEqual(poetry_service.poetry_file, support.path("poetry/science.txt"))
+        self.assertEqual(tcp_service.args[0], 0)
+
+    @defer.inlineCallbacks
+    def test_help_from_another_directory(self):
+        out, err, code = yield self.twistd("fastpoetry", "--help")
+        self.assertEqual(code, 0, err)
+        self.assertIn(b"Usage: twistd [options] fastpoetry [options]", out)
+        self.assertIn(b"--poem=", out)
+
+    @defer.inlineCallbacks
+    def test_runs_for_real_from_another_directory(self):
+        server = yield support.start(
+            self, support.twistd_argv("-n", "--pidfile", self.pidfile, "fastpoetry",
+                                      "--port", "0", "--poem", support.path("poetry/science.txt")),
+            ready=STARTED, cwd=self.tmp)
+        self.assertEqual((yield fetch(server.port)), SCIENCE)
+        yield server.wait_for(rb"sending 663 bytes of poetry to IPv4Address")
+
+    @defer.inlineCallbacks
+    def check_usage_error(self, args, message):
+        out, err, code = yield self.twistd("fastpoetry", *args)
+        output = out + err
+        self.assertEqual(code, 1, output)
+        self.assertIn(message, output)
+        self.assertNotIn(b"Traceback", output)
+        self.assertNotIn(b"starting on", output)  # nothing was bound
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "twistd.pid")))
+
+    def test_missing_poem_option(self):
+        return self.check_usage_error(
+            ["--port", "0"], b"fastpoetry: --poem is required: the file containing the poem.")
+
+    def test_poem_file_that_does_not_exist(self):
+        return self.check_usage_error(
+            ["--port", "0", "--poem", "no-such-poem.txt"],
+            b"fastpoetry: cannot read poem 'no-such-poem.txt': No such file or directory")
+
+    def test_port_that_is_not_a_number(self):
+        return self.check_usage_error(
+            ["--port", "ten", "--poem", support.path("poetry/science.txt")],
+            b"Parameter type enforcement failed: invalid literal for int() with base 10: 'ten'")
+
+    def test_port_out_of_range(self):
+        return self.check_usage_error(
+            ["--port", "70000", "--poem", support.path("poetry/science.txt")],
+            b"70000 is not a port number")
