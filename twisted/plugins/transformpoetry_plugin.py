@@ -46,6 +46,9 @@ from zope.interface import implementer
 
 log = Logger(namespace="transformpoetry")
 
+# How many of the first bytes received are kept to explain a parse error.
+HEAD = 16
+
 # A transform name a client may use: public, no dunder, not empty.
 XFORM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -82,8 +85,8 @@ class TransformProtocol(NetstringReceiver, TimeoutMixin):
             return
         self.resetTimeout()
         self.received += len(data)
-        if len(self.head) < 16:
-            self.head += data[:16 - len(self.head)]
+        if len(self.head) < HEAD:
+            self.head += data[:HEAD - len(self.head)]
         super().dataReceived(data)
         if self.brokenPeer and not self.done:
             self.reject(self.parse_error())
@@ -93,9 +96,11 @@ class TransformProtocol(NetstringReceiver, TimeoutMixin):
         digits = re.match(rb"\d*", self.head).group()
         if digits and (len(digits) > len(str(self.MAX_LENGTH))
                        or int(digits) > self.MAX_LENGTH):
-            return (f"too long: a netstring of {digits.decode()} bytes "
-                    f"(the limit is {self.MAX_LENGTH})")
-        return f"malformed netstring: starts {self.head!r}"
+            # We keep only the first 16 bytes; a longer prefix is cut short.
+            more = "..." if len(digits) == HEAD else ""
+            return (f"too long: a netstring of {digits.decode()}{more} bytes, "
+                    f"over the limit of {self.MAX_LENGTH}")
+        return f"malformed netstring: it starts {self.head!r}"
 
     def stringReceived(self, request):
         if self.done:
