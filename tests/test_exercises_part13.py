@@ -1,0 +1,163 @@
+"""Part 13 exercises: client 6.1, where PoetryClientFactory makes and fires
+its own Deferred (exercises/part-13/get-poetry-fire-it.py). Exercises 1-2
+(a named transform, an optional transform server) are today's client,
+twisted-client/get-poetry.py.
+
+Also home of ClientRun, the in-process harness the Part 17 and 18 exercise
+tests use to run a client's poetry_main against real loopback servers."""
+
+import io
+import sys
+
+from twisted.internet import defer, reactor, task, tcp
+from twisted.internet.testing import MemoryReactor, StringTransport
+from twisted.python.failure import Failure
+from twisted.trial.unittest import TestCase
+
+from tests import support
+from tests.support import poem_bytes
+
+FIRE_IT = "exercises/part-13/get-poetry-fire-it.py"
+SCIENCE = poem_bytes("science.txt")
+ECSTASY = poem_bytes("ecstasy.txt")
+
+
+def open_connections():
+    """The TCP connections (either end) the reactor is watching."""
+    return {s for s in set(reactor.getReaders()) | set(reactor.getWriters())
+            if isinstance(s, tcp.Connection)}
+
+
+class _RunUntilStop:
+    """Stands in for the reactor given to a client's poetry_main: run()
+    returns at once (the test's reactor is already running) and stop()
+    fires `stopped`. A second stop() raises AlreadyCalledError, so a
+    client that stops twice fails the test."""
+
+    def __init__(self):
+        self.stopped = defer.Deferred()
+
+    def __getattr__(self, name):
+        return getattr(reactor, name)
+
+    def run(self):
+        pass
+
+    def stop(self):
+        self.stopped.callback(None)
+
+
+def listen_transformer(testcase, broken=False):
+    """The text's transformation server, in this process; port number."""
+    module = support.load_script("twisted-server/transformedpoetry-1.0.py")
+    factory = module.TransformFactory(module.TransformService())
+    if broken:  # a server that knows no transforms: closes with no reply
+        factory.transform = lambda name, poem: None
+    return support.serve(testcase, factory)
+
+
+def poem_port(testcase, poem):
+    """A fast poetry server for `poem`, in this process; port number."""
+    return support.serve(testcase, support.TestServerFactory(poem))
+
+
+class ClientRun:
+    """Runs poetry_main(argv, reactor=...) of a client script in this
+    process against servers listening here; captures what it prints."""
+
+    def __init__(self, testcase, script):
+        self.testcase = testcase
+        self.module = support.load_script(script)
+        self.xform = listen_transformer(testcase)
+
+    def listen_transformer(self, broken=False):
+        return listen_transformer(self.testcase, broken)
+
+    def poem_port(self, poem):
+        return poem_port(self.testcase, poem)
+
+    @defer.inlineCallbacks
+    def run(self, *ports):
+        out, err = io.StringIO(), io.StringIO()
+        self.testcase.patch(sys, "stdout", out)
+        self.testcase.patch(sys, "stderr", err)
+        fake = _RunUntilStop()
+        before = open_connections()
+        try:
+            self.module.poetry_main([str(p) for p in ports], reactor=fake)
+            yield support.with_timeout(fake.stopped, 10, "the client stopping the reactor")
+            yield self.settle(before)
+        finally:
+            self.testcase.patch(sys, "stdout", sys.__stdout__)
+            self.testcase.patch(sys, "stderr", sys.__stderr__)
+        return out.getvalue(), err.getvalue()
+
+    @defer.inlineCallbacks
+    def settle(self, before, timeout=5):
+        # After stop() the client's last sockets may still be closing; wait
+        # (bounded) until only the descriptors we started with are left.
+        deadline = reactor.seconds() + timeout
+        while open_connections() - before:
+            if reactor.seconds() > deadline:
+                raise AssertionError("client connections still open after stop()")
+            yield task.deferLater(reactor, 0.005, lambda: None)
+
+
+def text(poem):
+    return poem.decode("utf-8")
+
+
+class FactoryFiresItsOwnDeferredTest(TestCase):
+
+    def setUp(self):
+        self.module = support.load_script(FIRE_IT)
+        self.reactor = MemoryReactor()
+        self.d = self.module.get_poetry("10.0.0.1", 10002, reactor=self.reactor)
+        host, port, self.factory, _, _ = self.reactor.tcpClients[0]
+        self.assertEqual((host, port), ("10.0.0.1", 10002))
+
+    def test_get_poetry_returns_the_deferred_the_factory_made(self):
+        self.assertIsInstance(self.factory, self.module.PoetryClientFactory)
+        self.assertIs(self.d, self.factory.deferred)
+
+    def test_factory_fires_it_once_with_the_poem(self):
+        proto = self.factory.buildProtocol(None)
+        proto.makeConnection(StringTransport())
+        proto.dataReceived(ECSTASY[:10])
+        proto.dataReceived(ECSTASY[10:])
+        self.assertNoResult(self.d)
+        proto.connectionLost(Failure(Exception("closed")))
+        self.assertEqual(self.successResultOf(self.d), text(ECSTASY))
+        # Late news cannot fire it again.
+        self.assertIsNone(self.factory.deferred)
+        self.factory.clientConnectionFailed(None, Failure(Exception("late")))
+
+    def test_factory_fires_it_with_the_connection_failure(self):
+        self.factory.clientConnectionFailed(None, Failure(ConnectionRefusedError("no")))
+        self.failureResultOf(self.d, ConnectionRefusedError)
+        self.assertIsNone(self.factory.deferred)
+
+
+class FireItProgramTest(TestCase):
+
+    @defer.inlineCallbacks
+    def test_poems_cummingsified_and_failures_reported(self):
+        run = ClientRun(self, FIRE_IT)
+        out, err = yield run.run(run.xform, run.poem_port(SCIENCE), support.free_port())
+        self.assertEqual(out, text(SCIENCE).lower() + "\n")
+        self.assertEqual(err, "The poem download failed.\n")
+
+    @defer.inlineCallbacks
+    def test_transform_failure_prints_the_original(self):
+        run = ClientRun(self, FIRE_IT)
+        broken = run.listen_transformer(broken=True)
+        out, err = yield run.run(broken, run.poem_port(ECSTASY))
+        self.assertEqual(out, text(ECSTASY) + "\n")
+        self.assertEqual(err, "Cummingsify failed!\n")
+
+    @defer.inlineCallbacks
+    def test_as_a_program(self):
+        run = ClientRun(self, FIRE_IT)
+        result = yield support.run_script(FIRE_IT, run.xform, run.poem_port(SCIENCE))
+        self.assertEqual(result, (SCIENCE.lower() + b"\n", b"", 0))
+
