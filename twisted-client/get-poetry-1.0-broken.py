@@ -1,0 +1,150 @@
+"""Get Poetry 1.0, broken on purpose -- Part 4, "Twisted Poetry".
+
+Original: twisted-client-1/get-poetry-broken.py
+
+Client 1.0 with one change: the sockets are left in blocking mode, and
+doRead reads until the end of the poem. The reactor still calls doRead when
+the first bytes arrive, but then doRead blocks until that server is done,
+and nothing else can happen meanwhile: the downloads run one after another
+and three slow servers take the sum of their times. Twisted cannot make
+blocking code asynchronous.
+
+    python blocking-server/slowpoetry.py --port 10001 poetry/ecstasy.txt
+    python blocking-server/slowpoetry.py --port 10002 poetry/fascination.txt
+    python twisted-client/get-poetry-1.0-broken.py 10001 10002
+
+Departure from the text: a server that cannot be reached is reported on
+stderr and the client exits with status 1, where the original died with a
+traceback before the reactor started.
+"""
+
+import argparse
+import datetime
+import socket
+import sys
+
+from twisted.internet import main as twisted_main
+from twisted.internet.interfaces import IReadDescriptor
+from zope.interface import implementer
+
+
+def parse_address(text):
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
+    return host or "127.0.0.1", port
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Get poetry from one or more servers, using the reactor directly (and blocking).",
+        epilog="Example: %(prog)s 10001 10002 localhost:10003",
+    )
+    parser.add_argument("addresses", metavar="[HOST:]PORT", nargs="+", type=parse_address,
+                        help="a poetry server (host defaults to 127.0.0.1)")
+    return parser.parse_args(argv).addresses
+
+
+@implementer(IReadDescriptor)
+class PoetrySocket:
+
+    poem = b""
+
+    def __init__(self, task_num, address):
+        self.task_num = task_num
+        self.address = address
+        # The bug: the socket stays in blocking mode.
+        self.sock = socket.create_connection(address)
+
+        from twisted.internet import reactor
+        # Tell the reactor to call doRead when this socket has data.
+        reactor.addReader(self)
+
+    def fileno(self):
+        try:
+            return self.sock.fileno()
+        except OSError:
+            return -1
+
+    def connectionLost(self, reason):
+        self.sock.close()
+
+        from twisted.internet import reactor
+        # Stop watching this socket, and stop the reactor if it was the last.
+        reactor.removeReader(self)
+        for reader in reactor.getReaders():
+            if isinstance(reader, PoetrySocket):
+                return
+        reactor.stop()
+
+    def doRead(self):
+        data = b""
+
+        # Reads the whole poem in one go: recv() blocks between chunks, and
+        # so does the reactor, and so does every other download.
+        while True:
+            try:
+                new_data = self.sock.recv(1024)
+            except OSError:
+                return twisted_main.CONNECTION_LOST
+            if not new_data:
+                break
+            data += new_data
+
+        if not data:
+            print(f"Task {self.task_num} finished", flush=True)
+            return twisted_main.CONNECTION_DONE
+
+        print(f"Task {self.task_num}: got {len(data)} bytes of poetry from "
+              f"{self.format_addr()}", flush=True)
+
+        self.poem += data
+
+    def logPrefix(self):
+        return "poetry"
+
+    def format_addr(self):
+        host, port = self.address
+        return f"{host}:{port}"
+
+
+def poetry_main(argv=None):
+    addresses = parse_args(argv)
+
+    start = datetime.datetime.now()
+
+    sockets = []
+    failed = 0
+    for i, address in enumerate(addresses, 1):
+        try:
+            sockets.append(PoetrySocket(i, address))
+        except OSError as e:
+            host, port = address
+            print(f"Task {i}: failed to connect to {host}:{port}: {e.strerror or e}",
+                  file=sys.stderr, flush=True)
+            failed += 1
+
+    from twisted.internet import reactor
+    if sockets:
+        reactor.run()
+
+    elapsed = datetime.datetime.now() - start
+
+    for sock in sockets:
+        print(f"Task {sock.task_num}: {len(sock.poem)} bytes of poetry", flush=True)
+
+    print(f"Got {len(sockets)} poems in {elapsed}", flush=True)
+    return 1 if failed else 0
+
+
+def main():
+    sys.exit(poetry_main())
+
+
+if __name__ == "__main__":
+    main()

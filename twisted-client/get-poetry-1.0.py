@@ -1,0 +1,151 @@
+"""Get Poetry 1.0 -- Part 4, "Twisted Poetry".
+
+Original: twisted-client-1/get-poetry.py
+
+The first Twisted client uses the reactor directly, with no protocols or
+factories. Each PoetrySocket wraps a non-blocking socket and provides
+IReadDescriptor; the reactor calls its doRead whenever data has arrived,
+so all the downloads make progress at once. When the last socket is done
+the reactor stops and the client reports what it got.
+
+    python blocking-server/slowpoetry.py --port 10001 poetry/ecstasy.txt
+    python blocking-server/slowpoetry.py --port 10002 poetry/fascination.txt
+    python twisted-client/get-poetry-1.0.py 10001 10002
+
+Departure from the text: a server that cannot be reached is reported on
+stderr and the client exits with status 1, where the original died with a
+traceback before the reactor started.
+"""
+
+import argparse
+import datetime
+import socket
+import sys
+
+from twisted.internet import main as twisted_main
+from twisted.internet.interfaces import IReadDescriptor
+from zope.interface import implementer
+
+
+def parse_address(text):
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
+    return host or "127.0.0.1", port
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Get poetry from one or more servers, using the reactor directly.",
+        epilog="Example: %(prog)s 10001 10002 localhost:10003",
+    )
+    parser.add_argument("addresses", metavar="[HOST:]PORT", nargs="+", type=parse_address,
+                        help="a poetry server (host defaults to 127.0.0.1)")
+    return parser.parse_args(argv).addresses
+
+
+@implementer(IReadDescriptor)
+class PoetrySocket:
+
+    poem = b""
+
+    def __init__(self, task_num, address):
+        self.task_num = task_num
+        self.address = address
+        # A blocking connect is quick on a local network; after that the
+        # socket never blocks again.
+        self.sock = socket.create_connection(address)
+        self.sock.setblocking(False)
+
+        from twisted.internet import reactor
+        # Tell the reactor to call doRead when this socket has data.
+        reactor.addReader(self)
+
+    def fileno(self):
+        try:
+            return self.sock.fileno()
+        except OSError:
+            return -1
+
+    def connectionLost(self, reason):
+        self.sock.close()
+
+        from twisted.internet import reactor
+        # Stop watching this socket, and stop the reactor if it was the last.
+        reactor.removeReader(self)
+        for reader in reactor.getReaders():
+            if isinstance(reader, PoetrySocket):
+                return
+        reactor.stop()
+
+    def doRead(self):
+        data = b""
+
+        while True:
+            try:
+                new_data = self.sock.recv(1024)
+            except BlockingIOError:
+                break  # that is all for now
+            except OSError:
+                return twisted_main.CONNECTION_LOST
+            if not new_data:
+                break
+            data += new_data
+
+        if not data:
+            print(f"Task {self.task_num} finished", flush=True)
+            return twisted_main.CONNECTION_DONE
+
+        print(f"Task {self.task_num}: got {len(data)} bytes of poetry from "
+              f"{self.format_addr()}", flush=True)
+
+        self.poem += data
+
+    def logPrefix(self):
+        return "poetry"
+
+    def format_addr(self):
+        host, port = self.address
+        return f"{host}:{port}"
+
+
+def poetry_main(argv=None):
+    addresses = parse_args(argv)
+
+    start = datetime.datetime.now()
+
+    sockets = []
+    failed = 0
+    for i, address in enumerate(addresses, 1):
+        try:
+            sockets.append(PoetrySocket(i, address))
+        except OSError as e:
+            host, port = address
+            print(f"Task {i}: failed to connect to {host}:{port}: {e.strerror or e}",
+                  file=sys.stderr, flush=True)
+            failed += 1
+
+    from twisted.internet import reactor
+    if sockets:
+        reactor.run()
+
+    elapsed = datetime.datetime.now() - start
+
+    for sock in sockets:
+        print(f"Task {sock.task_num}: {len(sock.poem)} bytes of poetry", flush=True)
+
+    print(f"Got {len(sockets)} poems in {elapsed}", flush=True)
+    return 1 if failed else 0
+
+
+def main():
+    sys.exit(poetry_main())
+
+
+if __name__ == "__main__":
+    main()

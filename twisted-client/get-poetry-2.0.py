@@ -1,0 +1,127 @@
+"""Get Poetry 2.0 -- Part 5, "Twistier Poetry".
+
+Original: twisted-client-2/get-poetry.py
+
+The reactor does the socket work now. A PoetryProtocol per connection
+collects the poem as the chunks arrive; one PoetryClientFactory numbers the
+tasks, counts the finished poems (or failed connections) and stops the
+reactor after the last one. The client reports sizes and times; it does not
+print the poems.
+
+    python twisted-server/slowpoetry.py --port 10001 poetry/ecstasy.txt
+    python twisted-server/slowpoetry.py --port 10002 poetry/fascination.txt
+    python twisted-client/get-poetry-2.0.py 10001 10002
+
+Tasks are numbered in the order the connections are made, which need not be
+the order of the arguments; each chunk line names the server it came from.
+"""
+
+import argparse
+import datetime
+
+from twisted.internet.protocol import ClientFactory, Protocol
+
+
+def parse_address(text):
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
+    return host or "127.0.0.1", port
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Get poetry from one or more servers, with a protocol and a factory.",
+        epilog="Example: %(prog)s 10001 10002 localhost:10003",
+    )
+    parser.add_argument("addresses", metavar="[HOST:]PORT", nargs="+", type=parse_address,
+                        help="a poetry server (host defaults to 127.0.0.1)")
+    return parser.parse_args(argv).addresses
+
+
+class PoetryProtocol(Protocol):
+
+    task_num = 0
+
+    def connectionMade(self):
+        self.chunks = []
+
+    def dataReceived(self, data):
+        self.chunks.append(data)
+        print(f"Task {self.task_num}: got {len(data)} bytes of poetry from "
+              f"{self.transport.getPeer()}", flush=True)
+
+    def connectionLost(self, reason):
+        self.poemReceived(b"".join(self.chunks).decode("utf-8", "replace"))
+
+    def poemReceived(self, poem):
+        self.factory.poem_finished(self.task_num, poem)
+
+
+class PoetryClientFactory(ClientFactory):
+
+    task_num = 1
+
+    protocol = PoetryProtocol  # tell the base class what proto to build
+
+    def __init__(self, poetry_count):
+        self.poetry_count = poetry_count
+        self.poems = {}  # task num -> poem
+
+    def buildProtocol(self, address):
+        proto = super().buildProtocol(address)
+        proto.task_num = self.task_num
+        self.task_num += 1
+        return proto
+
+    def poem_finished(self, task_num=None, poem=None):
+        if task_num is not None:
+            self.poems[task_num] = poem
+
+        self.poetry_count -= 1
+
+        if self.poetry_count == 0:
+            self.report()
+            from twisted.internet import reactor
+            reactor.stop()
+
+    def report(self):
+        for i in sorted(self.poems):
+            print(f"Task {i}: {len(self.poems[i])} characters of poetry", flush=True)
+
+    def clientConnectionFailed(self, connector, reason):
+        print("Failed to connect to:", connector.getDestination(), flush=True)
+        self.poem_finished()
+
+
+def poetry_main(argv=None):
+    addresses = parse_args(argv)
+
+    start = datetime.datetime.now()
+
+    factory = PoetryClientFactory(len(addresses))
+
+    from twisted.internet import reactor
+
+    for address in addresses:
+        host, port = address
+        reactor.connectTCP(host, port, factory)
+
+    reactor.run()
+
+    elapsed = datetime.datetime.now() - start
+
+    print(f"Got {len(factory.poems)} poems in {elapsed}", flush=True)
+
+
+def main():
+    poetry_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Get Poetry 3.1 -- Part 6, "And Then We Took It Higher".
+
+Original: twisted-client-3/get-poetry-1.py
+
+Client 3.0 plus an errback: get_poetry(host, port, callback, errback)
+calls errback(err) when the connection cannot be made, and the main program
+prints "Poem failed: ERR" on stderr and counts the failure, so the reactor
+stops even when a server is down. The poems are printed at the end.
+
+    python twisted-server/slowpoetry.py --port 10001 poetry/ecstasy.txt
+    python twisted-client/get-poetry-3.1.py 10001 10002
+
+Departure from the text: ERR is the error message on one line, not the
+repr of the whole Failure.
+"""
+
+import argparse
+import sys
+
+from twisted.internet.protocol import ClientFactory, Protocol
+
+
+def parse_address(text):
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
+    return host or "127.0.0.1", port
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Get poetry from one or more servers and print it.",
+        epilog="Example: %(prog)s 10001 10002 localhost:10003",
+    )
+    parser.add_argument("addresses", metavar="[HOST:]PORT", nargs="+", type=parse_address,
+                        help="a poetry server (host defaults to 127.0.0.1)")
+    return parser.parse_args(argv).addresses
+
+
+class PoetryProtocol(Protocol):
+
+    poem = b""
+
+    def dataReceived(self, data):
+        self.poem += data
+
+    def connectionLost(self, reason):
+        self.poemReceived(self.poem.decode("utf-8", "replace"))
+
+    def poemReceived(self, poem):
+        self.factory.poem_finished(poem)
+
+
+class PoetryClientFactory(ClientFactory):
+
+    protocol = PoetryProtocol
+
+    def __init__(self, callback, errback):
+        self.callback = callback
+        self.errback = errback
+
+    def poem_finished(self, poem):
+        self.callback(poem)
+
+    def clientConnectionFailed(self, connector, reason):
+        self.errback(reason)
+
+
+def get_poetry(host, port, callback, errback):
+    """
+    Download a poem from the given host and port and invoke
+
+      callback(poem)
+
+    when the poem is complete. If there is a failure, invoke:
+
+      errback(err)
+
+    instead, where err is a twisted.python.failure.Failure instance.
+    """
+    from twisted.internet import reactor
+    factory = PoetryClientFactory(callback, errback)
+    reactor.connectTCP(host, port, factory)
+
+
+def poetry_main(argv=None):
+    addresses = parse_args(argv)
+
+    from twisted.internet import reactor
+
+    poems = []
+    errors = []
+
+    def got_poem(poem):
+        poems.append(poem)
+        poem_done()
+
+    def poem_failed(err):
+        print("Poem failed:", err.getErrorMessage(), file=sys.stderr, flush=True)
+        errors.append(err)
+        poem_done()
+
+    def poem_done():
+        if len(poems) + len(errors) == len(addresses):
+            reactor.stop()
+
+    for address in addresses:
+        host, port = address
+        get_poetry(host, port, got_poem, poem_failed)
+
+    reactor.run()
+
+    for poem in poems:
+        print(poem, flush=True)
+
+
+def main():
+    poetry_main()
+
+
+if __name__ == "__main__":
+    main()

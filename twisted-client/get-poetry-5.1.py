@@ -1,0 +1,194 @@
+"""Get Poetry 5.1 -- Part 10, "Poetry Transformed".
+
+Original: twisted-client-5/get-poetry-1.py
+
+A cummingsify(poem) transform runs in each poem's callback chain, between
+the download and got_poem. To show off the error handling of a Deferred,
+cummingsify picks one of three outcomes at random:
+
+  success    the poem in lower case;
+  gibberish  raises GibberishError, which no errback handles, so the poem
+             counts as failed ("The poem download failed.");
+  bug        raises CannotCummingsify(poem): the cummingsify_failed errback
+             prints "Cummingsify failed!" and recovers the original poem
+             from the exception's argument.
+
+5.0 caught the errors in a try/except inside one callback; 5.1 uses
+cummingsify itself as the callback and an errback to recover.
+
+    python twisted-server/slowpoetry.py --port 10001 poetry/ecstasy.txt
+    python twisted-client/get-poetry-5.1.py 10001 10001 10001
+
+For repeatable runs (and the tests), two environment variables steer the
+random choice: CUMMINGSIFY_SEED=N seeds the random generator, and
+CUMMINGSIFY_FORCE=success|gibberish|bug always takes that branch.
+
+Departure from the text: the poem is printed as text, and the error
+messages go to stderr.
+"""
+
+import argparse
+import os
+import random
+import sys
+
+from twisted.internet import defer
+from twisted.internet.protocol import ClientFactory, Protocol
+
+
+def parse_address(text):
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
+    return host or "127.0.0.1", port
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Get poetry from one or more servers, cummingsify it (maybe), print it.",
+        epilog="Environment: CUMMINGSIFY_SEED=N, CUMMINGSIFY_FORCE=success|gibberish|bug. "
+               "Example: %(prog)s 10001 10002",
+    )
+    parser.add_argument("addresses", metavar="[HOST:]PORT", nargs="+", type=parse_address,
+                        help="a poetry server (host defaults to 127.0.0.1)")
+    args = parser.parse_args(argv)
+    force = os.environ.get("CUMMINGSIFY_FORCE")
+    if force not in (None, "", *BRANCHES):
+        parser.error(f"CUMMINGSIFY_FORCE must be one of {', '.join(BRANCHES)}, not {force!r}")
+    seed = os.environ.get("CUMMINGSIFY_SEED")
+    if seed:
+        try:
+            random.seed(int(seed))
+        except ValueError:
+            parser.error(f"CUMMINGSIFY_SEED must be an integer, not {seed!r}")
+    return args.addresses
+
+
+class PoetryProtocol(Protocol):
+
+    poem = b""
+
+    def dataReceived(self, data):
+        self.poem += data
+
+    def connectionLost(self, reason):
+        self.poemReceived(self.poem.decode("utf-8", "replace"))
+
+    def poemReceived(self, poem):
+        self.factory.poem_finished(poem)
+
+
+class PoetryClientFactory(ClientFactory):
+
+    protocol = PoetryProtocol
+
+    def __init__(self, deferred):
+        self.deferred = deferred
+
+    def poem_finished(self, poem):
+        if self.deferred is not None:
+            d, self.deferred = self.deferred, None
+            d.callback(poem)
+
+    def clientConnectionFailed(self, connector, reason):
+        if self.deferred is not None:
+            d, self.deferred = self.deferred, None
+            d.errback(reason)
+
+
+def get_poetry(host, port):
+    """
+    Download a poem from the given host and port. This function
+    returns a Deferred which will be fired with the complete text of
+    the poem or a Failure if the poem could not be downloaded.
+    """
+    d = defer.Deferred()
+    from twisted.internet import reactor
+    factory = PoetryClientFactory(d)
+    reactor.connectTCP(host, port, factory)
+    return d
+
+
+class GibberishError(Exception):
+    pass
+
+
+class CannotCummingsify(Exception):
+    pass
+
+
+BRANCHES = ("success", "gibberish", "bug")
+
+
+def cummingsify(poem):
+    """
+    Randomly do one of the following:
+
+    1. Return a cummingsified version of the poem.
+    2. Raise a GibberishError.
+    3. Raise a CannotCummingsify exception with the original poem
+       as the first argument.
+    """
+
+    def success():
+        return poem.lower()
+
+    def gibberish():
+        raise GibberishError()
+
+    def bug():
+        raise CannotCummingsify(poem)
+
+    outcomes = dict(zip(BRANCHES, (success, gibberish, bug)))
+    force = os.environ.get("CUMMINGSIFY_FORCE")
+    if force:
+        return outcomes[force]()
+    return random.choice(list(outcomes.values()))()
+
+
+def poetry_main(argv=None):
+    addresses = parse_args(argv)
+
+    from twisted.internet import reactor
+
+    results = []
+
+    def cummingsify_failed(err):
+        if err.check(CannotCummingsify):
+            print("Cummingsify failed!", file=sys.stderr, flush=True)
+            return err.value.args[0]  # the original poem
+        return err
+
+    def got_poem(poem):
+        print(poem, flush=True)
+
+    def poem_failed(err):
+        print("The poem download failed.", file=sys.stderr, flush=True)
+
+    def poem_done(_):
+        results.append(_)
+        if len(results) == len(addresses):
+            reactor.stop()
+
+    for address in addresses:
+        host, port = address
+        d = get_poetry(host, port)
+        d.addCallback(cummingsify)
+        d.addErrback(cummingsify_failed)
+        d.addCallbacks(got_poem, poem_failed)
+        d.addBoth(poem_done)
+
+    reactor.run()
+
+
+def main():
+    poetry_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+"""Get Poetry, today's client -- after Parts 13, 17 and 18.
+
+Original: none; it grows out of twisted-client-8/get-poetry.py and the
+exercises of Parts 13 and 18.
+
+The command line of client 8.0 still works: the first address is the
+transform server, the others are poetry servers.
+
+    python twisted-server/transformedpoetry-1.0.py --port 10001
+    python twisted-server/fastpoetry-1.0.py --port 10002 poetry/fascination.txt
+    python twisted-server/fastpoetry-1.0.py --port 10003 poetry/science.txt
+    python twisted-client/get-poetry.py 10001 10002 10003
+
+What it adds to 8.0:
+  --transform NAME   ask for another transform (Part 13, exercise 1);
+  --no-transform     no transform server: every address is a poetry server
+                     (Part 13, exercise 2);
+  --timeout SECONDS  give up on a server that has not connected and sent its
+                     whole poem (or its transform reply) in time, so a
+                     server that accepts and then stays silent cannot hang
+                     the client;
+  the poems are printed in the order of the arguments, once all are in
+  (Part 18, exercise 4); each failed download or transform is one line on
+  stderr; a failed transform prints the poem untransformed, as 8.0 does;
+  the exit status is 0 only if every poem arrived, 1 otherwise.
+
+The poetry protocol has no length header, so a poem is complete only when
+the server closes the connection cleanly. A connection that is reset, a
+server that closes without sending anything, or bytes that are not UTF-8
+(as when a poem is cut inside a character) count as failed downloads, not
+as poems.
+
+The asynchronous steps are written as coroutines (async def / await); the
+Deferred-based parts of Twisted accept them through Deferred.fromCoroutine,
+the modern spelling of Part 17's inlineCallbacks. task.react runs the
+reactor and turns the result into the exit status.
+"""
+
+import argparse
+import sys
+
+from twisted.internet import defer, task
+from twisted.internet.endpoints import HostnameEndpoint, connectProtocol
+from twisted.internet.error import ConnectionDone
+from twisted.internet.protocol import Protocol
+from twisted.protocols.basic import NetstringReceiver
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def parse_address(text):
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
+    return host or "127.0.0.1", port
+
+
+def positive_seconds(text):
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: not a number")
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: must be more than 0")
+    return seconds
+
+
+def transform_name(text):
+    # The request is NAME.POEM, so a name must not contain a dot.
+    if not text or "." in text:
+        raise argparse.ArgumentTypeError(f"invalid transform name {text!r}")
+    return text
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Get poetry from one or more servers, transform it, and "
+                    "print it in the order of the arguments.",
+        epilog="Example: %(prog)s 10001 10002 10003 (10001 is the transform "
+               "server); %(prog)s --no-transform 10002 10003",
+    )
+    parser.add_argument("addresses", metavar="[HOST:]PORT", nargs="+", type=parse_address,
+                        help="the transform server, then the poetry servers "
+                             "(host defaults to 127.0.0.1)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--transform", metavar="NAME", type=transform_name,
+                       default="cummingsify",
+                       help="the transform to ask for (default: cummingsify)")
+    which.add_argument("--no-transform", action="store_true",
+                       help="do not transform: every address is a poetry server")
+    parser.add_argument("--timeout", metavar="SECONDS", type=positive_seconds,
+                        default=DEFAULT_TIMEOUT,
+                        help="time allowed for connecting and receiving each poem, "
+                             f"and for each transform (default: {DEFAULT_TIMEOUT:g})")
+    args = parser.parse_args(argv)
+    if args.no_transform:
+        args.xform_addr = None
+    elif len(args.addresses) < 2:
+        parser.error("give the transform server and at least one poetry server "
+                     "(or use --no-transform)")
+    else:
+        args.xform_addr = args.addresses.pop(0)
+    return args
+
+
+class PoetryError(Exception):
+    """A download or a transform that ended without a usable result."""
+
+
+class PoetryProtocol(Protocol):
+    """Collects a poem; `finished` fires with the text when the server
+    closes cleanly, or fails. Cancelling `finished` drops the connection."""
+
+    def __init__(self):
+        self.chunks = []
+        self.finished = defer.Deferred(self._cancel)
+
+    def dataReceived(self, data):
+        self.chunks.append(data)
+
+    def connectionLost(self, reason):
+        d, self.finished = self.finished, None
+        if d is None:  # cancelled
+            return
+        if not reason.check(ConnectionDone):
+            # A reset or other breakage: whatever we have is not the poem.
+            d.errback(reason)
+            return
+        poem = b"".join(self.chunks)
+        if not poem:
+            d.errback(PoetryError("the server closed the connection without sending a poem"))
+            return
+        try:
+            text = poem.decode("utf-8")
+        except UnicodeDecodeError:
+            d.errback(PoetryError(f"the {len(poem)} bytes received are not UTF-8 text "
+                                  "(a poem cut off?)"))
+        else:
+            d.callback(text)
+
+    def _cancel(self, d):
+        self.finished = None
+        self.transport.abortConnection()
+
+
+class TransformClientProtocol(NetstringReceiver):
+    """Sends one NAME.POEM request; `finished` fires with the transformed
+    poem, or fails if the server closes without a reply."""
+
+    def __init__(self, xform_name, poem):
+        self.xform_name = xform_name
+        self.poem = poem
+        self.finished = defer.Deferred(self._cancel)
+
+    def connectionMade(self):
+        self.sendString(f"{self.xform_name}.{self.poem}".encode("utf-8"))
+
+    def stringReceived(self, s):
+        d, self.finished = self.finished, None
+        self.transport.loseConnection()
+        if d is None:
+            return
+        try:
+            d.callback(s.decode("utf-8"))
+        except UnicodeDecodeError:
+            d.errback(PoetryError("the transform server's reply is not UTF-8 text"))
+
+    def connectionLost(self, reason):
+        d, self.finished = self.finished, None
+        if d is None:
+            return
+        if reason.check(ConnectionDone):
+            # The server closes without a reply on an unknown transform.
+            d.errback(PoetryError("the transform server closed the connection without a reply"))
+        else:
+            d.errback(reason)
+
+    def _cancel(self, d):
+        self.finished = None
+        self.transport.abortConnection()
+
+
+def with_timeout(reactor, coroutine, seconds):
+    """Run a coroutine as a Deferred that is cancelled after `seconds`.
+    Cancelling it cancels whatever it is waiting on: a connection attempt
+    or a protocol's `finished`, which drops the connection."""
+    d = defer.Deferred.fromCoroutine(coroutine)
+    return d.addTimeout(seconds, reactor)
+
+
+async def get_poetry(reactor, host, port):
+    """Download a poem; returns its text."""
+    endpoint = HostnameEndpoint(reactor, host, port)
+    protocol = await connectProtocol(endpoint, PoetryProtocol())
+    return await protocol.finished
+
+
+class TransformProxy:
+    """
+    I proxy requests to a transformation service.
+    """
+
+    def __init__(self, reactor, host, port):
+        self.reactor = reactor
+        self.host = host
+        self.port = port
+
+    async def xform(self, xform_name, poem):
+        endpoint = HostnameEndpoint(self.reactor, self.host, self.port)
+        protocol = await connectProtocol(endpoint, TransformClientProtocol(xform_name, poem))
+        return await protocol.finished
+
+
+def describe(error, timeout):
+    """One line about why something failed."""
+    if isinstance(error, defer.TimeoutError):
+        return f"no answer within {timeout:g} seconds"
+    if isinstance(error, defer.CancelledError):
+        return "interrupted"
+    return str(error) or type(error).__name__
+
+
+class Outcome:
+    """What happened to one poem: its text (or None), and the problems."""
+
+    def __init__(self, address):
+        self.address = address
+        self.poem = None
+        self.error = None
+        self.warning = None
+
+
+async def get_transformed_poem(reactor, address, proxy, xform_name, timeout):
+    """Download one poem and transform it; never raises."""
+    outcome = Outcome(address)
+    addr = "%s:%d" % address
+    try:
+        outcome.poem = await with_timeout(reactor, get_poetry(reactor, *address), timeout)
+    except Exception as e:
+        outcome.error = f"The poem download from {addr} failed: {describe(e, timeout)}"
+        return outcome
+
+    if proxy is not None:
+        try:
+            outcome.poem = await with_timeout(reactor, proxy.xform(xform_name, outcome.poem),
+                                              timeout)
+        except Exception as e:
+            outcome.warning = (f"The {xform_name} transform of the poem from {addr} failed "
+                               f"({describe(e, timeout)}); here it is untransformed.")
+    return outcome
+
+
+async def poetry_main(reactor, args):
+    proxy = None
+    if args.xform_addr is not None:
+        proxy = TransformProxy(reactor, *args.xform_addr)
+
+    work = defer.gatherResults([
+        defer.Deferred.fromCoroutine(
+            get_transformed_poem(reactor, address, proxy, args.transform, args.timeout))
+        for address in args.addresses
+    ])
+    # On Ctrl-C or SIGTERM, cancel what is still running; the poems that
+    # are in are still printed, and the rest reported as interrupted.
+    reactor.addSystemEventTrigger("before", "shutdown", work.cancel)
+
+    outcomes = await work
+
+    for outcome in outcomes:  # in argument order
+        if outcome.error is not None:
+            print(outcome.error, file=sys.stderr, flush=True)
+            continue
+        if outcome.warning is not None:
+            print(outcome.warning, file=sys.stderr, flush=True)
+        print(outcome.poem, flush=True)
+
+    if any(outcome.poem is None for outcome in outcomes):
+        raise SystemExit(1)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    task.react(poetry_main, [args])
+
+
+if __name__ == "__main__":
+    main()
