@@ -168,9 +168,11 @@ class LinePlot:
         left, right, top, bottom = 70, self.width - 20, 40, self.height - 60
         xs = [x for _, pts, _, _ in self.series for x, _ in pts] or [0, 1]
         ys = [y for _, pts, _, _ in self.series for _, y in pts] or [0, 1]
-        xt = self.xticks or nice_ticks(0, max(xs))
+        # xticks may be numbers or (value, label) pairs
+        xt = [t if isinstance(t, tuple) else (t, label(t))
+              for t in (self.xticks or nice_ticks(0, max(xs)))]
         yt = nice_ticks(0, max(ys) * 1.05)
-        x0, x1, y0, y1 = min(0, xt[0]), max(xt), 0, yt[-1]
+        x0, x1, y0, y1 = min(0, xt[0][0]), max(v for v, _ in xt), 0, yt[-1]
 
         def px(x):
             return left + (x - x0) / (x1 - x0) * (right - left)
@@ -183,9 +185,8 @@ class LinePlot:
             c.line(left, py(t), right, py(t), GREY)
             s = label(t)
             c.text(left - 8 - text_width(s), py(t) - 3, s)
-        for t in xt:
+        for t, s in xt:
             c.line(px(t), bottom, px(t), bottom + 4, BLACK)
-            s = label(t)
             c.text(px(t) - text_width(s) / 2, bottom + 8, s)
         c.line(left, top, left, bottom, BLACK)
         c.line(left, bottom, right, bottom, BLACK)

@@ -1,0 +1,166 @@
+"""Benchmark 1: the blocking client against the asynchronous ones.
+
+N slow servers (the blocking slow server of Part 2, one process each), each
+taking about PER_POEM seconds to deliver its poem. Every client fetches one
+poem from each of N servers; we time the whole client process, start to
+exit. A blocking client takes the sum of the servers' times; an
+asynchronous one the time of the slowest server. That is Figures 1-3 of
+the tutorial, measured.
+
+A client process also pays a fixed cost (interpreter start, imports, the
+reactor) that has nothing to do with N. We measure it by fetching one poem
+from a server with no delay, and report speed-ups both raw and net of it.
+"""
+
+import math
+import subprocess
+import time
+
+from harness import (
+    Programs, fmt, log, median, missing, python_argv, verdict,
+)
+
+SLOW_SERVER = "blocking-server/slowpoetry.py"
+TRANSFORM_SERVER = "twisted-server/transformedpoetry-1.0.py"
+POEM = "poetry/fascination.txt"
+
+# name, script, needs the transform server first, colour in the plot
+CLIENTS = [
+    ("blocking", "blocking-client/get-poetry.py", False, (200, 40, 40)),
+    ("async (select)", "async-client/get-poetry.py", False, (40, 90, 200)),
+    ("client 8.0", "twisted-client/get-poetry-8.0.py", True, (30, 150, 60)),
+    ("today's client", "twisted-client/get-poetry.py", True, (150, 60, 170)),
+]
+TARGET = 0.95  # async speed-up >= TARGET * N
+
+
+def chunking(size, per_poem, chunks):
+    """num_bytes and delay so the blocking server sends `size` bytes in
+    `chunks` chunks with a sleep between them: (chunks - 1) * delay = per_poem."""
+    num_bytes = math.ceil(size / chunks)
+    while math.ceil(size / num_bytes) != chunks:
+        chunks -= 1
+        num_bytes = math.ceil(size / chunks)
+    return num_bytes, per_poem / max(1, chunks - 1), chunks
+
+
+def run_client(script, transform, ports, timeout):
+    argv = python_argv(script, *([transform] if transform else []), *ports)
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n"
+                           f"{proc.stderr.decode(errors='replace')[-1500:]}")
+    return wall
+
+
+def run(ctx):
+    sizes, runs, per_poem = ctx.client_sizes, ctx.runs, ctx.per_poem
+    section = {"name": "clients", "title": "1. Async vs blocking client",
+               "notes": [], "rows": [], "plot": None}
+    absent = missing(SLOW_SERVER, POEM)
+    if absent:
+        section["notes"].append(f"not available yet: {', '.join(absent)} missing")
+        return section
+    clients = []
+    for name, script, needs_xform, color in CLIENTS:
+        lacking = missing(script, *([TRANSFORM_SERVER] if needs_xform else []))
+        if lacking:
+            note = f"{name}: not available yet ({', '.join(lacking)} missing)"
+            section["notes"].append(note)
+            log("  " + note)
+        else:
+            clients.append((name, script, needs_xform, color))
+    if not clients:
+        return section
+
+    size = (ctx.root / POEM).stat().st_size
+    num_bytes, delay, chunks = chunking(size, per_poem, 11)
+    nmax = max(sizes)
+    with Programs(ctx.tmp) as progs:
+        log(f"  starting {nmax} slow servers ({chunks} chunks of {num_bytes} "
+            f"bytes, {delay:.3f}s apart = {per_poem}s a poem) and one instant one")
+        slow = [progs.start(f"slow{i}", python_argv(
+                    SLOW_SERVER, "--port", 0, "--num-bytes", num_bytes,
+                    "--delay", delay, POEM)).port for i in range(nmax)]
+        instant = progs.start("instant", python_argv(
+            SLOW_SERVER, "--port", 0, "--num-bytes", size, "--delay", 0, POEM)).port
+        transform = None
+        if any(c[2] for c in clients):
+            transform = progs.start("transform", python_argv(
+                TRANSFORM_SERVER, "--port", 0)).port
+
+        fixed = {}
+        for name, script, needs_xform, _ in clients:
+            fixed[name] = median([run_client(script, transform if needs_xform else None,
+                                              [instant], 60) for _ in range(runs)])
+            log(f"  fixed cost of {name}: {fixed[name]:.3f}s")
+
+        walls = {(c[0], n): [] for c in clients for n in sizes}
+        for rep in range(runs):
+            for n in sizes:
+                # Interleave the clients, so drift in the machine hits all.
+                order = clients[rep % len(clients):] + clients[:rep % len(clients)]
+                for name, script, needs_xform, _ in order:
+                    w = run_client(script, transform if needs_xform else None,
+                                   slow[:n], timeout=per_poem * n * 3 + 30)
+                    walls[(name, n)].append(w)
+                    log(f"  run {rep + 1}/{runs} N={n:<3} {name:<15} {w:6.3f}s")
+
+    med = {k: median(v) for k, v in walls.items()}
+    base = "blocking" if any(c[0] == "blocking" for c in clients) else None
+    for n in sizes:
+        for name, _, _, _ in clients:
+            wall = med[(name, n)]
+            row = {"client": name, "N": n, "wall": wall, "runs": walls[(name, n)],
+                   "fixed": fixed[name]}
+            if base and name != base:
+                b = med[(base, n)]
+                row["speedup"] = b / wall
+                net_b = max(b - fixed[base], 1e-9)
+                row["net_speedup"] = net_b / max(wall - fixed[name], 1e-9)
+                row["target"] = TARGET * n
+            section["rows"].append(row)
+    section["fixed"] = fixed
+    section["setup"] = (f"{chunks} chunks of {num_bytes} bytes of {POEM}, "
+                        f"{delay:.3f} s apart ({per_poem} s a poem), blocking slow "
+                        f"server, one process per server; median of {runs} runs")
+    section["colors"] = {c[0]: c[3] for c in clients}
+    section["markdown"] = markdown(section, sizes, [c[0] for c in clients], base)
+    return section
+
+
+def markdown(section, sizes, names, base):
+    lines = [f"Setup: {section['setup']}. Wall time is the whole client process, "
+             "start to exit; *fixed* is the same client fetching one poem from a "
+             "server with no delay (interpreter start, imports, reactor).", ""]
+    head = "| N | " + " | ".join(f"{n} (s)" for n in names) + " |"
+    lines += [head, "|" + "---|" * (len(names) + 1)]
+    rows = {(r["client"], r["N"]): r for r in section["rows"]}
+    for n in sizes:
+        lines.append(f"| {n} | " + " | ".join(fmt(rows[(c, n)]["wall"], 3)
+                                              for c in names) + " |")
+    lines.append("| fixed | " + " | ".join(fmt(section["fixed"][c], 3)
+                                           for c in names) + " |")
+    if base:
+        lines += ["", f"Speed-up over the blocking client (raw / net of fixed "
+                  f"cost). Target: ≥ {TARGET}·N.", ""]
+        others = [c for c in names if c != base]
+        lines += ["| N | target | " + " | ".join(others) + " |",
+                  "|" + "---|" * (len(others) + 2)]
+        for n in sizes:
+            cells = []
+            for c in others:
+                r = rows[(c, n)]
+                mark = "✓" if r["speedup"] >= r["target"] else (
+                    "net ✓" if r["net_speedup"] >= r["target"] else "✗")
+                cells.append(f"{r['speedup']:.2f}× / {r['net_speedup']:.2f}× {mark}")
+            lines.append(f"| {n} | ≥ {TARGET * n:.2f}× | " + " | ".join(cells) + " |")
+        raw_ok = all(r["speedup"] >= r["target"] for r in section["rows"] if "target" in r)
+        net_ok = all(r["net_speedup"] >= r["target"] for r in section["rows"] if "target" in r)
+        section["verdict"] = (f"raw wall time: {verdict(raw_ok)}; "
+                              f"net of fixed cost: {verdict(net_ok)}")
+        lines += ["", f"Target async speed-up ≥ {TARGET}·N — {section['verdict']}."]
+    return "\n".join(lines)
