@@ -77,9 +77,9 @@ class ClientRun:
         return poem_port(self.testcase, poem)
 
     @defer.inlineCallbacks
-    def run(self, *ports):
-        out, err = io.StringIO(), io.StringIO()
-        self.testcase.patch(sys, "stdout", out)
+    def run(self, *ports, stdout=None):
+        out, err = self.out, self.err = io.StringIO(), io.StringIO()
+        self.testcase.patch(sys, "stdout", stdout or out)
         self.testcase.patch(sys, "stderr", err)
         fake = _RunUntilStop()
         before = open_connections()
