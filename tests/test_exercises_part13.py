@@ -161,3 +161,23 @@ class FireItProgramTest(TestCase):
         result = yield support.run_script(FIRE_IT, run.xform, run.poem_port(SCIENCE))
         self.assertEqual(result, (SCIENCE.lower() + b"\n", b"", 0))
 
+
+
+class TodaysClientTest(TestCase):
+    """Exercises 1 and 2 are done by today's client, twisted-client/get-poetry.py:
+    --transform NAME picks the transform, --no-transform skips the server."""
+
+    TODAY = "twisted-client/get-poetry.py"
+
+    @defer.inlineCallbacks
+    def test_transform_by_name_and_no_transform(self):
+        # A server that knows a second transform: Part 12's exercise 2.
+        module = support.load_script("exercises/part-12/transformedpoetry-backwards.py")
+        xform = support.serve(self, module.TransformFactory(module.TransformService()))
+        poem = poem_port(self, b"first line\nSecond Line\n")
+        named, plain = yield defer.gatherResults([
+            support.run_script(self.TODAY, "--transform", "backwards", xform, poem),
+            support.run_script(self.TODAY, "--no-transform", poem),
+        ])
+        self.assertEqual(named, (b"Second Line\nfirst line\n\n", b"", 0))
+        self.assertEqual(plain, (b"first line\nSecond Line\n\n", b"", 0))
