@@ -1,0 +1,529 @@
+"""Fault injection against proxy 4.0 (twisted-server/poetry-proxy-4.0.py)
+and its plugin, `twistd poetryproxy`.
+
+The upstream poetry server is simulated in the test (Upstream below): it
+counts connections and, connection by connection, serves the poem, resets
+the connection half-way, stays silent, closes without a word, trickles, or
+holds the poem until the test releases it. Each fault is followed by a good
+request, to show the proxy recovers: nothing bad is cached and the next
+request fetches again.
+
+Three levels: the service and protocols in memory (MemoryReactorClock for
+connects and time: cache expiry, connect and read timeouts), the proxy's
+factory listening in this process over real loopback, and the script and
+the plugin run for real as subprocesses.
+"""
+
+from twisted.internet import defer, error, protocol, reactor, task
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.logger import formatEvent, globalLogPublisher
+from twisted.python.failure import Failure
+from twisted.trial.unittest import TestCase
+
+from tests import support
+from tests.support import fetch, poem_bytes
+
+SCRIPT = "twisted-server/poetry-proxy-4.0.py"
+proxy = support.load_script(SCRIPT)
+
+POEM = poem_bytes("science.txt")
+ALLA_SERA = poem_bytes("alla-sera.txt")  # UTF-8, non-ASCII
+HALF = len(POEM) // 2
+FAILED = "Could not fetch the poem from 127.0.0.1:{port}: "
+RESET = "Connection to the other side was lost in a non-clean fashion."
+
+
+class _UpstreamProtocol(protocol.Protocol):
+
+    def connectionMade(self):
+        f = self.factory
+        f.connections += 1
+        f.open.add(self)
+        self.lost = defer.Deferred()
+        self.calls = []
+        behaviour = f.behaviours.pop(0) if f.behaviours else "serve"
+        getattr(self, behaviour)()
+        waiters, f.connected = f.connected, []
+        for d in waiters:
+            d.callback(self)
+
+    def serve(self):
+        self.transport.write(self.factory.poem)
+        self.transport.loseConnection()
+
+    def reset(self):
+        # Half the poem, then a TCP reset: the proxy must not cache half.
+        self.transport.write(self.factory.poem[:HALF])
+        self.transport.abortConnection()
+
+    def silent(self):
+        pass
+
+    def stall(self):
+        self.transport.write(self.factory.poem[:HALF])
+
+    def empty(self):
+        self.transport.loseConnection()
+
+    def trickle(self, chunks=6, every=0.05):
+        poem, size = self.factory.poem, -(-len(self.factory.poem) // chunks)
+        for i in range(chunks):
+            self.calls.append(reactor.callLater(
+                i * every, self.transport.write, poem[i * size:(i + 1) * size]))
+        self.calls.append(reactor.callLater(chunks * every, self.transport.loseConnection))
+
+    def held(self):
+        # Serve when the test says so (if the proxy is still there).
+        self.factory.gate.addCallback(lambda _: self.lost.called or self.serve())
+
+    def connectionLost(self, reason):
+        for call in self.calls:
+            if call.active():
+                call.cancel()
+        self.factory.open.discard(self)
+        self.lost.callback(None)
+
+
+class Upstream(protocol.ServerFactory):
+    """A simulated poetry server: one behaviour per connection, in order
+    (then "serve"), and a count of the connections it got."""
+
+    protocol = _UpstreamProtocol
+
+    def __init__(self, *behaviours, poem=POEM):
+        self.behaviours = list(behaviours)
+        self.poem = poem
+        self.connections = 0
+        self.open = set()
+        self.connected = []
+        self.gate = defer.Deferred()  # fired by release(), for "held"
+
+    def release(self):
+        self.gate.callback(None)
+
+    def next_connection(self):
+        d = defer.Deferred()
+        self.connected.append(d)
+        return support.with_timeout(d, 10, "a connection to the upstream")
+
+    def drop_all(self):
+        lost = [p.lost for p in self.open]
+        for p in list(self.open):
+            p.transport.abortConnection()
+        return support.with_timeout(defer.gatherResults(lost), 10, "upstream close")
+
+    def listen(self, testcase, port=0):
+        listening = reactor.listenTCP(port, self, interface="127.0.0.1")
+        testcase.addCleanup(listening.stopListening)
+        testcase.addCleanup(self.drop_all)
+        return listening.getHost().port
+
+
+def capture_log(testcase, namespace="poetry-proxy"):
+    """Collect the formatted twisted.logger messages of one namespace."""
+    events = []
+
+    def observe(event):
+        if event.get("log_namespace") == namespace:
+            events.append(formatEvent(event))
+
+    globalLogPublisher.addObserver(observe)
+    testcase.addCleanup(globalLogPublisher.removeObserver, observe)
+    return events
+
+
+def count_requests(service, n):
+    """Fire once the service has been asked for the poem n times."""
+    reached = defer.Deferred()
+    original = service.get_poem
+    calls = []
+
+    def get_poem():
+        calls.append(None)
+        result = original()
+        if len(calls) == n:
+            reached.callback(None)
+        return result
+
+    service.get_poem = get_poem
+    return support.with_timeout(reached, 10, f"{n} requests at the proxy")
+
+
+def watch_cancels(service):
+    """Fire when the next waiting client has been taken off the list."""
+    done = defer.Deferred()
+    original = service.waiter_cancelled
+
+    def waiter_cancelled(waiter):
+        original(waiter)
+        if not done.called:
+            done.callback(None)
+
+    service.waiter_cancelled = waiter_cancelled
+    return support.with_timeout(done, 10, "a client leaving the proxy")
+
+
+class ProxyFixture:
+    """Proxy 4.0's service in this process, its prints and log captured."""
+
+    def setUp(self):
+        self.printed = []
+        proxy.print = lambda *args, **kw: self.printed.append(" ".join(map(str, args)))
+        self.addCleanup(delattr, proxy, "print")
+        self.log = capture_log(self)
+
+
+class InMemoryTest(ProxyFixture, TestCase):
+    """ProxyService and its protocols with MemoryReactorClock: connects are
+    recorded, not made, and time moves only when the test says so."""
+
+    def setUp(self):
+        super().setUp()
+        self.reactor = MemoryReactorClock()
+
+    def make(self, **kw):
+        return proxy.ProxyService("127.0.0.1", 10001, reactor=self.reactor, **kw)
+
+    def upstream(self, n=-1):
+        """Connect the n-th recorded upstream fetch to a StringTransport."""
+        host, port, factory, timeout, bind = self.reactor.tcpClients[n]
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        return proto, transport
+
+    def results(self, d):
+        got = []
+        d.addBoth(got.append)
+        return got
+
+    def test_cache_expires_after_expiry_seconds(self):
+        service = self.make(expiry=7200)
+        first = self.results(service.get_poem())
+        proto, _ = self.upstream()
+        proto.dataReceived(POEM)
+        proto.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual(first, [POEM])
+
+        self.reactor.advance(7199)
+        self.assertEqual(self.results(service.get_poem()), [POEM])
+        self.assertEqual(len(self.reactor.tcpClients), 1)
+        self.reactor.advance(1)
+        self.assertEqual(self.results(service.get_poem()), [])
+        self.assertEqual(len(self.reactor.tcpClients), 2)
+        self.assertEqual(self.printed, ["Fetching poem from server.", "Using cached poem.",
+                                        "Cached poem expired.", "Fetching poem from server."])
+
+    def test_expiry_zero_keeps_the_poem(self):
+        service = self.make(expiry=0)
+        service.get_poem()
+        proto, _ = self.upstream()
+        proto.dataReceived(POEM)
+        proto.connectionLost(Failure(error.ConnectionDone()))
+        self.reactor.advance(10 * 365 * 86400)
+        self.assertEqual(self.results(service.get_poem()), [POEM])
+        self.assertEqual(len(self.reactor.tcpClients), 1)
+
+    def test_connect_timeout_fails_every_waiter_and_is_logged_once(self):
+        service = self.make(connect_timeout=3)
+        waiters = [self.results(service.get_poem()) for _ in range(3)]
+        ((host, port, factory, timeout, bind),) = self.reactor.tcpClients
+        self.assertEqual((host, port, timeout), ("127.0.0.1", 10001, 3))
+        factory.clientConnectionFailed(self.reactor.connectors[0], Failure(error.TimeoutError()))
+        for got in waiters:
+            self.assertTrue(got[0].check(error.TimeoutError))
+        self.assertEqual(self.log, [FAILED.format(port=10001)
+                                    + "User timeout caused connection failure."])
+        # Not cached, nothing in flight: the next request tries again.
+        service.get_poem()
+        self.assertEqual(len(self.reactor.tcpClients), 2)
+
+    def test_read_timeout_resets_on_data_and_fails_when_silent(self):
+        service = self.make(timeout=10)
+        got = self.results(service.get_poem())
+        proto, transport = self.upstream()
+        self.reactor.advance(9)
+        proto.dataReceived(POEM[:10])
+        self.reactor.advance(9.9)
+        self.assertFalse(transport.disconnecting)
+        self.reactor.advance(0.1)
+        self.assertTrue(transport.disconnected)  # aborted
+        proto.connectionLost(Failure(error.ConnectionAborted()))
+        self.assertTrue(got[0].check(proxy.UpstreamTimeout))
+        self.assertEqual(self.log, [FAILED.format(port=10001)
+                                    + "the server sent nothing for 10s (10 bytes received)"])
+        self.assertIsNone(service.poem)
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+
+    def test_only_a_clean_close_is_cached(self):
+        service = self.make()
+        got = self.results(service.get_poem())
+        proto, _ = self.upstream()
+        proto.dataReceived(POEM[:HALF])
+        proto.connectionLost(Failure(error.ConnectionLost()))
+        self.assertTrue(got[0].check(error.ConnectionLost))
+        self.assertIsNone(service.poem)
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+
+    def test_proxy_protocol_sends_nothing_on_failure(self):
+        service = self.make()
+        factory = proxy.PoetryProxyFactory(service)
+        clients = [factory.buildProtocol(None) for _ in range(2)]
+        transports = [StringTransport() for _ in clients]
+        for client, transport in zip(clients, transports):
+            client.makeConnection(transport)
+        proto, _ = self.upstream()
+        proto.connectionLost(Failure(error.ConnectionDone()))  # no data at all
+        for transport in transports:
+            self.assertEqual((transport.value(), transport.disconnecting), (b"", True))
+        self.assertEqual(self.log, [FAILED.format(port=10001)
+                                    + "the server closed the connection without a poem"])
+
+    def test_one_of_two_clients_leaving_keeps_the_fetch(self):
+        service = self.make()
+        first, second = service.get_poem(), service.get_poem()
+        first.addErrback(lambda f: f.trap(defer.CancelledError))
+        first.cancel()
+        self.assertFalse(self.reactor.connectors[0]._disconnected)
+        got = self.results(second)
+        proto, _ = self.upstream()
+        proto.dataReceived(POEM)
+        proto.connectionLost(Failure(error.ConnectionDone()))
+        self.assertEqual(got, [POEM])
+        self.assertNotIn("Canceling poem download.", self.printed)
+
+    def test_last_client_leaving_cancels_the_fetch(self):
+        service = self.make()
+        first, second = service.get_poem(), service.get_poem()
+        for d in (first, second):
+            d.addErrback(lambda f: f.trap(defer.CancelledError))
+            d.cancel()
+        self.assertTrue(self.reactor.connectors[0]._disconnected)
+        self.assertEqual(self.printed, ["Fetching poem from server.", "Canceling poem download."])
+        self.assertEqual(self.log, [])  # a cancel is not a failure
+        service.get_poem()
+        self.assertEqual(len(self.reactor.tcpClients), 2)
+
+
+class LoopbackTest(ProxyFixture, TestCase):
+    """The proxy's factory listening in this process, real TCP both sides."""
+
+    def start(self, upstream_port, **kw):
+        self.service = proxy.ProxyService("127.0.0.1", upstream_port, **kw)
+        factory = proxy.PoetryProxyFactory(self.service)
+        return support.listen(self, factory, backlog=1024)
+
+    @defer.inlineCallbacks
+    def test_upstream_down_then_back(self):
+        upstream_port = support.free_port()
+        port = self.start(upstream_port)
+        self.assertEqual((yield fetch(port)), b"")
+        self.assertEqual(self.log, [FAILED.format(port=upstream_port) + "Connection was "
+                                    "refused by other side: 111: Connection refused."])
+        upstream = Upstream()
+        upstream.listen(self, upstream_port)
+        self.assertEqual((yield fetch(port)), POEM)
+        self.assertEqual((yield fetch(port)), POEM)
+        self.assertEqual(upstream.connections, 1)
+        self.assertEqual(self.printed, ["Fetching poem from server."] * 2 + ["Using cached poem."])
+
+    @defer.inlineCallbacks
+    def check_failure_then_recovery(self, behaviour, why, **kw):
+        upstream = Upstream(behaviour)
+        upstream_port = upstream.listen(self)
+        port = self.start(upstream_port, **kw)
+        self.assertEqual((yield fetch(port)), b"")
+        self.assertEqual(self.log, [FAILED.format(port=upstream_port) + why])
+        self.assertEqual((yield fetch(port)), POEM)
+        self.assertEqual((yield fetch(port)), POEM)
+        self.assertEqual(upstream.connections, 2)
+        self.assertEqual(len(self.log), 1)
+
+    def test_upstream_reset_mid_poem_is_not_cached(self):
+        return self.check_failure_then_recovery("reset", RESET)
+
+    def test_upstream_silent_read_timeout(self):
+        return self.check_failure_then_recovery(
+            "silent", "the server sent nothing for 0.2s (0 bytes received)", timeout=0.2)
+
+    def test_upstream_stalls_mid_poem(self):
+        return self.check_failure_then_recovery(
+            "stall", f"the server sent nothing for 0.2s ({HALF} bytes received)", timeout=0.2)
+
+    def test_upstream_closes_without_a_poem(self):
+        return self.check_failure_then_recovery(
+            "empty", "the server closed the connection without a poem")
+
+    @defer.inlineCallbacks
+    def test_slow_but_steady_upstream_is_not_timed_out(self):
+        # Six chunks 0.05s apart: 0.3s in all, each gap well under 0.15s.
+        upstream = Upstream("trickle")
+        port = self.start(upstream.listen(self), timeout=0.15)
+        self.assertEqual((yield fetch(port)), POEM)
+        self.assertEqual(self.log, [])
+
+    @defer.inlineCallbacks
+    def test_100_concurrent_cold_clients_make_one_fetch(self):
+        upstream = Upstream("held", poem=ALLA_SERA)
+        port = self.start(upstream.listen(self))
+        asked = count_requests(self.service, 100)
+        clients = [fetch(port) for _ in range(100)]
+        yield asked  # all 100 are waiting on the proxy before the poem comes
+        self.assertEqual(len(self.service.waiters), 100)
+        upstream.release()
+        poems = yield defer.gatherResults(clients)
+        self.assertEqual(poems, [ALLA_SERA] * 100)
+        self.assertEqual(upstream.connections, 1)
+        self.assertEqual(self.printed, ["Fetching poem from server."])
+
+    @defer.inlineCallbacks
+    def test_100_concurrent_cold_clients_share_one_failure(self):
+        upstream = Upstream("held")
+        upstream_port = upstream.listen(self)
+        port = self.start(upstream_port)
+        asked = count_requests(self.service, 100)
+        made = upstream.next_connection()
+        clients = [fetch(port) for _ in range(100)]
+        held = yield made
+        yield asked
+        held.transport.abortConnection()
+        self.assertEqual((yield defer.gatherResults(clients)), [b""] * 100)
+        self.assertEqual(self.log, [FAILED.format(port=upstream_port) + RESET])
+        self.assertEqual(upstream.connections, 1)
+        self.assertEqual(self.service.waiters, [])
+
+    @defer.inlineCallbacks
+    def test_client_leaving_does_not_cancel_a_fetch_others_wait_for(self):
+        upstream = Upstream("held")
+        port = self.start(upstream.listen(self))
+        asked = count_requests(self.service, 2)
+        left = watch_cancels(self.service)
+        made = upstream.next_connection()
+        leaving, staying = fetch(port), fetch(port)
+        held = yield made
+        yield asked
+        leaving.cancel()
+        yield self.assertFailure(leaving, defer.CancelledError)
+        yield left
+        # One waiter left, its fetch still under way.
+        self.assertEqual(len(self.service.waiters), 1)
+        self.assertIsNotNone(self.service.fetch)
+        self.assertFalse(held.lost.called)
+        upstream.release()
+        self.assertEqual((yield staying), POEM)
+        self.assertEqual(upstream.connections, 1)
+        self.assertNotIn("Canceling poem download.", self.printed)
+
+    @defer.inlineCallbacks
+    def test_last_client_leaving_cancels_the_fetch(self):
+        upstream = Upstream("silent")
+        port = self.start(upstream.listen(self))
+        made = upstream.next_connection()
+        client = fetch(port)
+        (held,) = [(yield made)]
+        client.cancel()
+        yield self.assertFailure(client, defer.CancelledError)
+        yield support.with_timeout(held.lost, 10, "the upstream fetch to be dropped")
+        self.assertEqual(self.printed, ["Fetching poem from server.", "Canceling poem download."])
+        self.assertEqual(self.log, [])
+        # Nothing cached, nothing in flight: the next client fetches again.
+        self.assertEqual((yield fetch(port)), POEM)
+        self.assertEqual(upstream.connections, 2)
+
+
+class ScriptTest(TestCase):
+    """poetry-proxy-4.0.py run for real."""
+
+    def start(self, *args):
+        return support.start_script(self, SCRIPT, "--port", "0", *args)
+
+    @defer.inlineCallbacks
+    def test_upstream_down_is_logged_once_then_retried(self):
+        upstream_port = support.free_port()
+        server = yield self.start(str(upstream_port))
+        self.assertIn(b"Proxying poetry on IPv4Address(type='TCP', host='127.0.0.1', "
+                      b"port=%d) for the server at 127.0.0.1:%d.\n" % (server.port, upstream_port),
+                      server.output)
+        self.assertEqual((yield fetch(server.port)), b"")
+        line = (FAILED.format(port=upstream_port) + "Connection was refused").encode()
+        yield server.wait_for(line)
+        Upstream().listen(self, upstream_port)
+        self.assertEqual((yield fetch(server.port)), POEM)
+        self.assertEqual(server.watcher.err.count(b"[poetry-proxy#error] " + line), 1)
+        self.assertEqual(server.watcher.err.count(b"\n"), 1)  # that one line, no traceback
+        self.assertEqual(server.watcher.out.count(b"Fetching poem from server.\n"), 2)
+
+    @defer.inlineCallbacks
+    def test_100_concurrent_cold_clients_make_one_fetch(self):
+        # A slow upstream: it answers 0.2s after the last client connected.
+        upstream = Upstream("held", poem=ALLA_SERA)
+        server = yield self.start(str(upstream.listen(self)))
+        connected = []
+        clients = []
+        for _ in range(100):
+            d = defer.Deferred()
+            connected.append(d)
+            clients.append(fetch_when_connected(server.port, d))
+        yield support.with_timeout(defer.gatherResults(connected), 10, "100 connects")
+        call = reactor.callLater(0.2, upstream.release)
+        self.addCleanup(lambda: call.active() and call.cancel())
+        poems = yield defer.gatherResults(clients)
+        self.assertEqual(poems, [ALLA_SERA] * 100)
+        self.assertEqual(upstream.connections, 1)
+        self.assertEqual(server.watcher.out.count(b"Fetching poem from server."), 1)
+
+
+def fetch_when_connected(port, connected, timeout=10):
+    """support.fetch, and fire `connected` once the TCP connect is done."""
+    factory = _SignalFactory(connected)
+    reactor.connectTCP("127.0.0.1", port, factory, timeout=timeout)
+    return support.with_timeout(factory.done, timeout, f"a poem from port {port}")
+
+
+class _Signal(protocol.Protocol):
+
+    def connectionMade(self):
+        self.data = []
+        self.factory.connected.callback(None)
+
+    def dataReceived(self, data):
+        self.data.append(data)
+
+    def connectionLost(self, reason):
+        self.factory.done.callback(b"".join(self.data))
+
+
+class _SignalFactory(protocol.ClientFactory):
+
+    protocol = _Signal
+
+    def __init__(self, connected):
+        self.connected = connected
+        self.done = defer.Deferred()
+
+    def clientConnectionFailed(self, connector, reason):
+        self.connected.errback(reason)
+
+
+class PluginTest(TestCase):
+    """`twistd poetryproxy` run for real."""
+
+    READY = rb"Proxying poetry on IPv4Address\(type='TCP', host='127\.0\.0\.1', port=(\d+)\)"
+
+    @defer.inlineCallbacks
+    def test_read_timeout_logged_once_then_served(self):
+        upstream = Upstream("silent")
+        upstream_port = upstream.listen(self)
+        argv = support.twistd_argv("-n", "--pidfile=", "poetryproxy", "--port", "0",
+                                   "--server", f"127.0.0.1:{upstream_port}", "--timeout", "0.2")
+        server = yield support.start(self, argv, ready=self.READY)
+        self.assertIn(b"for the server at 127.0.0.1:%d." % upstream_port, server.output)
+        self.assertEqual((yield fetch(server.port)), b"")
+        yield server.wait_for(FAILED.format(port=upstream_port)
+                              + "the server sent nothing for 0.2s (0 bytes received)")
+        self.assertEqual((yield fetch(server.port)), POEM)
+        self.assertEqual((yield fetch(server.port)), POEM)
+        self.assertEqual(upstream.connections, 2)
+        self.assertEqual(server.output.count(b"[poetry-proxy#error]"), 1)
+        self.assertEqual(server.output.count(b"Using cached poem."), 1)
+        self.assertNotIn(b"Traceback", server.output)
