@@ -40,10 +40,14 @@ import argparse
 import sys
 
 from twisted.internet import defer, task
-from twisted.internet.endpoints import HostnameEndpoint, connectProtocol
+from twisted.internet.abstract import isIPAddress, isIPv6Address
+from twisted.internet.endpoints import (
+    HostnameEndpoint, TCP4ClientEndpoint, TCP6ClientEndpoint, connectProtocol,
+)
 from twisted.internet.error import ConnectionDone
 from twisted.internet.protocol import Protocol
 from twisted.protocols.basic import NetstringReceiver
+from twisted.python.failure import Failure
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -190,12 +194,32 @@ def with_timeout(reactor, coroutine, seconds):
     Cancelling it cancels whatever it is waiting on: a connection attempt
     or a protocol's `finished`, which drops the connection."""
     d = defer.Deferred.fromCoroutine(coroutine)
-    return d.addTimeout(seconds, reactor)
+
+    def timed_out(result, timeout):
+        # A cancelled connection attempt fails with ConnectingCancelledError,
+        # not CancelledError, so report any failure after expiry as a timeout.
+        if isinstance(result, Failure):
+            raise defer.TimeoutError(f"no answer within {timeout:g} seconds")
+        return result
+
+    return d.addTimeout(seconds, reactor, onTimeoutCancel=timed_out)
+
+
+def client_endpoint(reactor, host, port):
+    """An endpoint for host:port. Host names go through HostnameEndpoint,
+    which resolves them and tries every address; an IP address is used
+    directly (HostnameEndpoint would wait for its "happy eyeballs" attempt
+    delay before reporting a refused connection)."""
+    if isIPAddress(host):
+        return TCP4ClientEndpoint(reactor, host, port)
+    if isIPv6Address(host):
+        return TCP6ClientEndpoint(reactor, host, port)
+    return HostnameEndpoint(reactor, host, port)
 
 
 async def get_poetry(reactor, host, port):
     """Download a poem; returns its text."""
-    endpoint = HostnameEndpoint(reactor, host, port)
+    endpoint = client_endpoint(reactor, host, port)
     protocol = await connectProtocol(endpoint, PoetryProtocol())
     return await protocol.finished
 
@@ -211,7 +235,7 @@ class TransformProxy:
         self.port = port
 
     async def xform(self, xform_name, poem):
-        endpoint = HostnameEndpoint(self.reactor, self.host, self.port)
+        endpoint = client_endpoint(self.reactor, self.host, self.port)
         protocol = await connectProtocol(endpoint, TransformClientProtocol(xform_name, poem))
         return await protocol.finished
 
