@@ -9,7 +9,7 @@ import re
 import shutil
 import tempfile
 
-from twisted.application import service
+from twisted.application import internet, service
 from twisted.internet import defer
 from twisted.trial.unittest import TestCase
 
@@ -58,7 +58,7 @@ def listening_ports(multi):
     """Port numbers of every TCPServer under a service, depth first."""
     ports = []
     for child in multi:
-        if hasattr(child, "_port"):
+        if isinstance(child, internet.TCPServer):
             ports.append(child._port.getHost().port)
         elif isinstance(child, service.MultiService):
             ports.extend(listening_ports(child))

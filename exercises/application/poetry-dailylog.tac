@@ -1,0 +1,88 @@
+"""Fast poetry with a daily log file -- Application howto, "Customizing twistd logging".
+
+Original: none; the howto ("Using the Twisted Application Framework")
+shows the idea with an empty application.
+
+The exercise: set a custom ILogObserver on the Application, writing to a
+DailyLogFile, so twistd logs there (rotated once a day: poetry.log, then
+poetry.log.2026_11_22 and so on) instead of to twistd.log or the terminal.
+The observer is a component of the application, so it applies in the
+foreground (-n) as well as when daemonized.
+
+    twistd -n -y exercises/application/poetry-dailylog.tac
+    tail -f poetry.log
+
+Configuration: POETRY_LOGDIR (default: the current directory), POETRY_PORT
+(default 10000), POETRY_FILE (default poetry/ecstasy.txt), POETRY_IFACE.
+"""
+
+import os
+
+from twisted.application import internet, service
+from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.logger import ILogObserver, Logger, textFileLogObserver
+from twisted.python.logfile import DailyLogFile
+
+log = Logger(namespace="fastpoetry")
+
+
+class PoetryProtocol(Protocol):
+
+    def connectionMade(self):
+        poem = self.factory.service.poem
+        log.info("sending {count} bytes of poetry to {peer}",
+                 count=len(poem), peer=self.transport.getPeer())
+        self.transport.write(poem)
+        self.transport.loseConnection()
+
+
+class PoetryFactory(ServerFactory):
+
+    protocol = PoetryProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+
+class PoetryService(service.Service):
+
+    def __init__(self, poetry_file):
+        self.poetry_file = poetry_file
+
+    def startService(self):
+        service.Service.startService(self)
+        with open(self.poetry_file, "rb") as f:
+            self.poem = f.read()
+        log.info("loaded a poem from: {path}", path=self.poetry_file)
+
+
+class CloseLogFile(service.Service):
+    """Closes the log file when the application stops."""
+
+    def __init__(self, logfile):
+        self.logfile = logfile
+
+    def stopService(self):
+        service.Service.stopService(self)
+        self.logfile.close()
+
+
+# configuration parameters
+logdir = os.environ.get("POETRY_LOGDIR", ".")
+port = int(os.environ.get("POETRY_PORT", 10000))
+iface = os.environ.get("POETRY_IFACE", "localhost")
+poetry_file = os.environ.get("POETRY_FILE", "poetry/ecstasy.txt")
+
+application = service.Application("fastpoetry-dailylog")
+
+# twistd asks the application for this component before it starts logging.
+logfile = DailyLogFile("poetry.log", logdir)
+application.setComponent(ILogObserver, textFileLogObserver(logfile))
+
+top_service = service.MultiService()
+poetry_service = PoetryService(poetry_file)
+poetry_service.setServiceParent(top_service)
+internet.TCPServer(port, PoetryFactory(poetry_service),
+                   interface=iface).setServiceParent(top_service)
+CloseLogFile(logfile).setServiceParent(top_service)
+top_service.setServiceParent(application)

@@ -1,0 +1,199 @@
+"""Exercises from the Application howto (exercises/application/): a tac
+that logs to a DailyLogFile through ILogObserver, a `twistd --logger`
+module, a TimerService re-reading the poem (the finger tutorial's "read
+status file" step), and the poetry service on a UNIX socket as well as TCP."""
+
+import os
+import re
+import shutil
+import tempfile
+
+from twisted.application import internet, service
+from twisted.internet import defer, protocol, reactor, task
+from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
+from twisted.trial.unittest import TestCase
+
+from tests import support
+from tests.support import fetch, poem_bytes
+from tests.test_exercises_part16 import listening_ports, load_tac, pidfile
+
+APP = "exercises/application"
+DAILY = APP + "/poetry-dailylog.tac"
+RELOAD = APP + "/poetry-reload.tac"
+UNIX = APP + "/poetry-unix.tac"
+FASTPOETRY_TAC = "twisted-server/fastpoetry-2.0.tac"
+ECSTASY = poem_bytes("ecstasy.txt")
+SCIENCE = poem_bytes("science.txt")
+
+
+def temp_dir(testcase):
+    tmp = tempfile.mkdtemp()
+    testcase.addCleanup(shutil.rmtree, tmp, True)
+    return tmp
+
+
+@defer.inlineCallbacks
+def poll(check, what, timeout=10, interval=0.02):
+    """Wait, bounded, until check() returns something true, and return it:
+    for what no Deferred reports, such as lines in another process's log."""
+    deadline = reactor.seconds() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if reactor.seconds() > deadline:
+            raise AssertionError(f"{what} not seen within {timeout}s")
+        yield task.deferLater(reactor, interval, lambda: None)
+
+
+def search_file(path, pattern):
+    def check():
+        try:
+            with open(path, "rb") as f:
+                return re.search(pattern, f.read())
+        except FileNotFoundError:
+            return None
+    return check
+
+
+class _Quiet(protocol.ProcessProtocol):
+    """A child that logs to a file, not to us: keep its output for error
+    messages and note when it ends."""
+
+    def __init__(self):
+        self.output = b""
+        self.ended = defer.Deferred()
+
+    def childDataReceived(self, fd, data):
+        self.output += data
+
+    def processEnded(self, reason):
+        self.ended.callback(None)
+
+
+def spawn_quiet(testcase, argv, env):
+    """Start a process that prints nothing; stop it (bounded) at cleanup."""
+    child = _Quiet()
+    transport = reactor.spawnProcess(child, argv[0], argv, env=support.child_env(env),
+                                     path=support.path("."))
+
+    def stop():
+        if not child.ended.called:
+            transport.signalProcess("TERM")
+        return support.with_timeout(child.ended, 10, "twistd to stop")
+
+    testcase.addCleanup(stop)
+    return child
+
+
+class LogFileTest(TestCase):
+    """Both run under twistd: logging is set up by twistd, not by the tac."""
+
+    @defer.inlineCallbacks
+    def test_daily_log_file_from_the_tac(self):
+        logdir = temp_dir(self)
+        logfile = os.path.join(logdir, "poetry.log")
+        child = spawn_quiet(
+            self, support.twistd_argv("-n", "--pidfile", pidfile(self), "-y", DAILY),
+            env={"POETRY_LOGDIR": logdir, "POETRY_PORT": "0"})
+        m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), "the port line")
+        self.assertEqual((yield fetch(int(m.group(1)))), ECSTASY)
+        yield poll(search_file(logfile, rb"\[fastpoetry#info\] sending 2804 bytes of poetry"),
+                   "the sending line")
+        self.assertEqual(child.output, b"")  # nothing on the terminal
+
+    @defer.inlineCallbacks
+    def test_twistd_logger_module(self):
+        logfile = os.path.join(temp_dir(self), "poetry-twistd.log")
+        argv = support.twistd_argv("-n", "--pidfile", pidfile(self),
+                                   "--logger", "poetry_logger.logger", "-y", FASTPOETRY_TAC)
+        child = spawn_quiet(self, argv, env={
+            "PYTHONPATH": support.path(APP), "POETRY_LOGFILE": logfile, "FASTPOETRY_PORT": "0"})
+        m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), "the port line")
+        self.assertEqual((yield fetch(int(m.group(1)))), ECSTASY)
+        yield poll(search_file(logfile, rb"sending 2804 bytes of poetry to IPv4Address"),
+                   "the sending line")
+        self.assertEqual(child.output, b"")
+
+
+
+def top_service(application):
+    (top,) = list(service.IServiceCollection(application))
+    return top
+
+
+class ReloadTest(TestCase):
+
+    def setUp(self):
+        self.poem_file = os.path.join(temp_dir(self), "poem.txt")
+        self.write(b"first version\n")
+        self.top = top_service(load_tac(self, RELOAD, POETRY_FILE=self.poem_file,
+                                        POETRY_PORT="0", POETRY_RELOAD="0.02"))
+        (self.port,) = listening_ports(self.top)
+
+    def write(self, data):
+        with open(self.poem_file, "wb") as f:
+            f.write(data)
+
+    @defer.inlineCallbacks
+    def served_soon(self, expected, timeout=5):
+        """Fetch until the server sends `expected` (bounded)."""
+        deadline = reactor.seconds() + timeout
+        while True:
+            poem = yield fetch(self.port)
+            if poem == expected:
+                return poem
+            if reactor.seconds() > deadline:
+                raise AssertionError(f"still serving {poem!r} after {timeout}s")
+            yield task.deferLater(reactor, 0.02, lambda: None)
+
+    @defer.inlineCallbacks
+    def test_edits_are_served_without_a_restart(self):
+        self.assertEqual((yield fetch(self.port)), b"first version\n")
+        self.write(b"second version\n")
+        yield self.served_soon(b"second version\n")
+
+    @defer.inlineCallbacks
+    def test_unreadable_file_keeps_the_old_poem(self):
+        os.remove(self.poem_file)
+        (poetry_service,) = [s for s in self.top if hasattr(s, "reload")]
+        poetry_service.reload()  # what the timer does; must not fail
+        self.assertEqual((yield fetch(self.port)), b"first version\n")
+        self.write(b"back again\n")
+        yield self.served_soon(b"back again\n")
+
+    def test_timer_is_a_child_service(self):
+        (timer,) = [s for s in self.top if isinstance(s, internet.TimerService)]
+        self.assertEqual(timer.step, 0.02)
+        self.assertTrue(timer.running)
+
+
+class _Collect(protocol.Protocol):
+
+    def connectionMade(self):
+        self.data = b""
+        self.done = defer.Deferred()
+
+    def dataReceived(self, data):
+        self.data += data
+
+    def connectionLost(self, reason):
+        self.done.callback(self.data)
+
+
+class UnixSocketTest(TestCase):
+
+    @defer.inlineCallbacks
+    def test_same_poem_over_tcp_and_unix_socket(self):
+        socket_path = os.path.join(temp_dir(self), "poetry.sock")
+        top = top_service(load_tac(self, UNIX, POETRY_SOCKET=socket_path, POETRY_PORT="0",
+                                   POETRY_FILE=support.path("poetry/science.txt")))
+        (tcp_port,) = listening_ports(top)
+        (unix_server,) = [s for s in top if isinstance(s, internet.UNIXServer)]
+        (tcp_server,) = [s for s in top if isinstance(s, internet.TCPServer)]
+        self.assertIs(unix_server.args[1], tcp_server.args[1])  # one factory for both
+        proto = yield connectProtocol(UNIXClientEndpoint(reactor, socket_path, timeout=5),
+                                      _Collect())
+        over_unix = yield support.with_timeout(proto.done, 10, "the poem over the UNIX socket")
+        over_tcp = yield fetch(tcp_port)
+        self.assertEqual((over_unix, over_tcp), (SCIENCE, SCIENCE))
