@@ -16,12 +16,12 @@ the plugin run for real as subprocesses.
 
 from twisted.internet import defer, error, protocol, reactor, task
 from twisted.internet.testing import MemoryReactorClock, StringTransport
-from twisted.logger import formatEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import fetch, poem_bytes
+from tests.test_faults_transform import capture_log
 
 SCRIPT = "twisted-server/poetry-proxy-4.0.py"
 proxy = support.load_script(SCRIPT)
@@ -119,19 +119,6 @@ class Upstream(protocol.ServerFactory):
         return listening.getHost().port
 
 
-def capture_log(testcase, namespace="poetry-proxy"):
-    """Collect the formatted twisted.logger messages of one namespace."""
-    events = []
-
-    def observe(event):
-        if event.get("log_namespace") == namespace:
-            events.append(formatEvent(event))
-
-    globalLogPublisher.addObserver(observe)
-    testcase.addCleanup(globalLogPublisher.removeObserver, observe)
-    return events
-
-
 def count_requests(service, n):
     """Fire once the service has been asked for the poem n times."""
     reached = defer.Deferred()
@@ -170,7 +157,7 @@ class ProxyFixture:
         self.printed = []
         proxy.print = lambda *args, **kw: self.printed.append(" ".join(map(str, args)))
         self.addCleanup(delattr, proxy, "print")
-        self.log = capture_log(self)
+        self.log = capture_log(self, "poetry-proxy")
 
 
 class InMemoryTest(ProxyFixture, TestCase):
@@ -442,7 +429,7 @@ class ScriptTest(TestCase):
         upstream_port = support.free_port()
         server = yield self.start(str(upstream_port))
         self.assertIn(b"Proxying poetry on IPv4Address(type='TCP', host='127.0.0.1', "
-                      b"port=%d) for the server at 127.0.0.1:%d.\n" % (server.port, upstream_port),
+                      b"port=%d) for the server at 127.0.0.1:%d." % (server.port, upstream_port),
                       server.output)
         self.assertEqual((yield fetch(server.port)), b"")
         line = (FAILED.format(port=upstream_port) + "Connection was refused").encode()

@@ -54,7 +54,8 @@ FAULTS = [
 
 
 def capture_log(testcase, namespace="transformpoetry"):
-    """Collect the formatted twisted.logger messages of one namespace."""
+    """Collect the formatted twisted.logger messages of one namespace
+    (test_faults_proxy uses it too)."""
     events = []
 
     def observe(event):
