@@ -16,6 +16,8 @@ from twisted.trial.unittest import TestCase
 from tests import support
 from tests.support import fetch, poem_bytes
 from tests.test_exercises_part16 import listening_ports, load_tac, pidfile
+# Bounded polling, for lines that appear in another process's log file.
+from tests.test_twistd import poll
 
 APP = "exercises/application"
 DAILY = APP + "/poetry-dailylog.tac"
@@ -30,20 +32,6 @@ def temp_dir(testcase):
     tmp = tempfile.mkdtemp()
     testcase.addCleanup(shutil.rmtree, tmp, True)
     return tmp
-
-
-@defer.inlineCallbacks
-def poll(check, what, timeout=10, interval=0.02):
-    """Wait, bounded, until check() returns something true, and return it:
-    for what no Deferred reports, such as lines in another process's log."""
-    deadline = reactor.seconds() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if reactor.seconds() > deadline:
-            raise AssertionError(f"{what} not seen within {timeout}s")
-        yield task.deferLater(reactor, interval, lambda: None)
 
 
 def search_file(path, pattern):
@@ -96,10 +84,10 @@ class LogFileTest(TestCase):
         child = spawn_quiet(
             self, support.twistd_argv("-n", "--pidfile", pidfile(self), "-y", DAILY),
             env={"POETRY_LOGDIR": logdir, "POETRY_PORT": "0"})
-        m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), "the port line")
+        m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), what="the port line")
         self.assertEqual((yield fetch(int(m.group(1)))), ECSTASY)
         yield poll(search_file(logfile, rb"\[fastpoetry#info\] sending 2804 bytes of poetry"),
-                   "the sending line")
+                   what="the sending line")
         self.assertEqual(child.output, b"")  # nothing on the terminal
 
     @defer.inlineCallbacks
@@ -109,10 +97,10 @@ class LogFileTest(TestCase):
                                    "--logger", "poetry_logger.logger", "-y", FASTPOETRY_TAC)
         child = spawn_quiet(self, argv, env={
             "PYTHONPATH": support.path(APP), "POETRY_LOGFILE": logfile, "FASTPOETRY_PORT": "0"})
-        m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), "the port line")
+        m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), what="the port line")
         self.assertEqual((yield fetch(int(m.group(1)))), ECSTASY)
         yield poll(search_file(logfile, rb"sending 2804 bytes of poetry to IPv4Address"),
-                   "the sending line")
+                   what="the sending line")
         self.assertEqual(child.output, b"")
 
 

@@ -4,9 +4,6 @@ Exercises 2 (cache expiry) and 3 (one upstream fetch, with waiters) are done
 by proxy 4.0, twisted-server/poetry-proxy-4.0.py; the tests at the bottom
 show that behaviour in memory."""
 
-import io
-import sys
-
 from twisted.internet import defer, reactor
 from twisted.internet.error import ConnectionDone
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -15,6 +12,7 @@ from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import fetch, netstring, poem_bytes
+from tests.test_exercises_part11 import quiet
 from tests.test_exercises_part13 import listen_transformer
 
 XPROXY = "exercises/part-14/poetry-proxy-xform.py"
@@ -22,16 +20,10 @@ PROXY4 = "twisted-server/poetry-proxy-4.0.py"
 SCIENCE = poem_bytes("science.txt")
 
 
-def capture(testcase):
-    out = io.StringIO()
-    testcase.patch(sys, "stdout", out)
-    return out
-
-
 class TransformationProxyTest(TestCase):
 
     def setUp(self):
-        self.out = capture(self)
+        self.out = quiet(self)
         module = support.load_script(XPROXY)
         self.upstream = listen_transformer(self)
         proxy = module.TransformProxy("127.0.0.1", self.upstream, reactor)
@@ -79,7 +71,7 @@ class Proxy40PointsTest(TestCase):
     """Exercises 2 and 3, in proxy 4.0, driven in memory."""
 
     def setUp(self):
-        self.out = capture(self)
+        self.out = quiet(self)
         self.reactor = MemoryReactorClock()
         module = support.load_script(PROXY4)
         self.service = module.ProxyService("10.0.0.1", 10001, expiry=7200.0,
