@@ -25,7 +25,7 @@ from tests.support import fetch, netstring
 
 GOOD = netstring(b"cummingsify.HERE IS MY POEM")
 GOOD_REPLY = b"15:here is my poem,"
-IDLE = 0.3  # the idle timeout the servers under test run with, in seconds
+IDLE = 0.2  # the idle timeout the servers under test run with, in seconds
 
 # name, bytes the client sends, what the server must log about it
 FAULTS = [
@@ -217,22 +217,28 @@ class ProtocolTest(TestCase):
 
 
 class _Quiet(protocol.Protocol):
-    """A client that sends nothing; `lost` fires when the connection ends."""
+    """A client that sends nothing until told to; `lost` fires with what
+    it received when the connection ends."""
 
     def __init__(self):
         self.lost = defer.Deferred()
+        self.received = b""
+
+    def dataReceived(self, data):
+        self.received += data
 
     def connectionLost(self, reason):
-        self.lost.callback(None)
+        self.lost.callback(self.received)
 
 
 class HeldConnections:
-    """Client connections that stay open, sending nothing, until closed."""
+    """Client connections that stay open, sending nothing, until asked to
+    send their request."""
 
     def __init__(self, testcase, port):
         self.endpoint = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=10)
         self.protocols = []
-        testcase.addCleanup(self.close)
+        testcase.addCleanup(self.drop)
 
     @defer.inlineCallbacks
     def open(self, n):
@@ -241,14 +247,19 @@ class HeldConnections:
                 endpoints.connectProtocol(self.endpoint, _Quiet()), 10, "connect")
             self.protocols.append(proto)
 
-    def close(self):
-        """Hang up and fire once each connection is gone. The server closes
-        its end (and forgets the connection) before we see it go."""
+    def ask(self, request):
+        """Send the request on each connection; fire with the replies once
+        the server has closed every one. (A close from our side would not
+        tell us the server has let go of its end.)"""
         protocols, self.protocols = self.protocols, []
         for proto in protocols:
-            proto.transport.loseConnection()
-        lost = defer.gatherResults([proto.lost for proto in protocols])
-        return support.with_timeout(lost, 10, "closing held connections")
+            proto.transport.write(request)
+        replies = defer.gatherResults([proto.lost for proto in protocols])
+        return support.with_timeout(replies, 10, "replies on the held connections")
+
+    def drop(self):
+        for proto in self.protocols:
+            proto.transport.abortConnection()
 
 
 class TwistdTransformTest(TestCase):
@@ -281,6 +292,7 @@ class TwistdTransformTest(TestCase):
         self.assertEqual((yield fetch(server.port)), b"")
         yield server.wait_for(rb"Refused a connection from 127\.0\.0\.1: too many "
                               rb"connections \(2 open, the limit is 2\)")
-        yield held.close()
+        # The held clients are still served; once they are done, new ones are.
+        self.assertEqual((yield held.ask(GOOD)), [GOOD_REPLY] * 2)
         self.assertEqual((yield fetch(server.port, GOOD)), GOOD_REPLY)
         self.assertNotIn(b"Traceback", server.output)
