@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from twisted.internet import defer, protocol, reactor
+from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.error import ProcessDone, ProcessTerminated
 from twisted.internet.utils import getProcessOutputAndValue
 from twisted.python.failure import Failure
@@ -411,3 +411,21 @@ def serve(testcase, factory, backlog=50):
     if hasattr(factory, "drop_all"):
         testcase.addCleanup(factory.drop_all)
     return port
+
+
+def poll(check, timeout=10, interval=0.05, what="condition"):
+    """Wait, bounded, for check() to be true: for things no Deferred tells
+    us about, such as a daemon (not our child) writing its log."""
+    deadline = reactor.seconds() + timeout
+
+    @defer.inlineCallbacks
+    def loop():
+        while True:
+            value = check()
+            if value:
+                return value
+            if reactor.seconds() > deadline:
+                raise AssertionError(f"{what} not seen within {timeout}s")
+            yield task.deferLater(reactor, interval, lambda: None)
+
+    return loop()

@@ -14,10 +14,9 @@ from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, poem_bytes
+from tests.support import fetch, poem_bytes, poll
 from tests.test_exercises_part16 import listening_ports, load_tac, pidfile
 # Bounded polling, for lines that appear in another process's log file.
-from tests.test_twistd import poll
 
 APP = "exercises/application"
 DAILY = APP + "/poetry-dailylog.tac"

@@ -9,35 +9,17 @@ import tempfile
 
 from twisted.application import service
 from twisted.application.service import IServiceMaker
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer
 from twisted.plugin import getPlugins
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, poem_bytes
+from tests.support import fetch, poem_bytes, poll
 
 TAC = "twisted-server/fastpoetry-2.0.tac"
 ECSTASY = poem_bytes("ecstasy.txt")
 SCIENCE = poem_bytes("science.txt")
 STARTED = rb"PoetryFactory starting on (\d+)"
-
-
-def poll(check, timeout=10, interval=0.05, what="condition"):
-    """Wait, bounded, for check() to be true: for things no Deferred tells
-    us about, such as a daemon (not our child) writing its log."""
-    deadline = reactor.seconds() + timeout
-
-    @defer.inlineCallbacks
-    def loop():
-        while True:
-            value = check()
-            if value:
-                return value
-            if reactor.seconds() > deadline:
-                raise AssertionError(f"{what} not seen within {timeout}s")
-            yield task.deferLater(reactor, interval, lambda: None)
-
-    return loop()
 
 
 class TacTest(TestCase):
