@@ -117,6 +117,9 @@ class PoetrySocket:
 def poetry_main(argv=None):
     addresses = parse_args(argv)
 
+    # Import (and so install) the reactor before the clock starts.
+    from twisted.internet import reactor
+
     start = datetime.datetime.now()
 
     sockets = []
@@ -130,7 +133,6 @@ def poetry_main(argv=None):
                   file=sys.stderr, flush=True)
             failed += 1
 
-    from twisted.internet import reactor
     if sockets:
         reactor.run()
 

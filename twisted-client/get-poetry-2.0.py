@@ -102,11 +102,12 @@ class PoetryClientFactory(ClientFactory):
 def poetry_main(argv=None):
     addresses = parse_args(argv)
 
+    # Import (and so install) the reactor before the clock starts.
+    from twisted.internet import reactor
+
     start = datetime.datetime.now()
 
     factory = PoetryClientFactory(len(addresses))
-
-    from twisted.internet import reactor
 
     for address in addresses:
         host, port = address
