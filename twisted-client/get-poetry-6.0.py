@@ -13,6 +13,11 @@ chain, the outer chain waits for the inner one. If the transform fails,
     python twisted-server/fastpoetry-1.0.py --port 10002 poetry/fascination.txt
     python twisted-server/fastpoetry-1.0.py --port 10003 poetry/science.txt
     python twisted-client/get-poetry-6.0.py 10001 10002 10003
+
+Not in the text: the exit status is 1 if any download failed (the
+original always exits 0). Like the text's client, it has no timeout: a
+server that accepts and never sends keeps it waiting forever. Today's
+client, twisted-client/get-poetry.py, adds --timeout.
 """
 
 import argparse
@@ -158,6 +163,7 @@ def poetry_main(argv=None):
     from twisted.internet import reactor
 
     results = []
+    failures = []
 
     def try_to_cummingsify(poem):
         d = proxy.xform("cummingsify", poem)
@@ -173,6 +179,7 @@ def poetry_main(argv=None):
 
     def poem_failed(err):
         print("The poem download failed.", file=sys.stderr, flush=True)
+        failures.append(err)
 
     def poem_done(_):
         results.append(_)
@@ -188,9 +195,12 @@ def poetry_main(argv=None):
 
     reactor.run()
 
+    # Not in the text: a failed download makes the exit status 1.
+    return 1 if failures else 0
+
 
 def main():
-    poetry_main()
+    sys.exit(poetry_main())
 
 
 if __name__ == "__main__":

@@ -16,6 +16,11 @@ poem_done stops the reactor after the last one.
 
 Python 3: the generator ends with a plain `return poem`, which replaces
 defer.returnValue.
+
+Not in the text: the exit status is 1 if any download failed (the
+original always exits 0). Like the text's client, it has no timeout: a
+server that accepts and never sends keeps it waiting forever. Today's
+client, twisted-client/get-poetry.py, adds --timeout.
 """
 
 import argparse
@@ -24,6 +29,7 @@ import sys
 from twisted.internet import defer
 from twisted.internet.protocol import ClientFactory, Protocol
 from twisted.protocols.basic import NetstringReceiver
+from twisted.python.failure import Failure
 
 
 def parse_address(text):
@@ -193,9 +199,13 @@ def poetry_main(argv=None):
 
     reactor.run()
 
+    # Not in the text: a failed download (a Failure among the results)
+    # makes the exit status 1.
+    return 1 if any(isinstance(r, Failure) for r in results) else 0
+
 
 def main():
-    poetry_main()
+    sys.exit(poetry_main())
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ keeps a failed download from being reported again as an unhandled error.
     python twisted-server/fastpoetry-1.0.py --port 10002 poetry/fascination.txt
     python twisted-server/fastpoetry-1.0.py --port 10003 poetry/science.txt
     python twisted-client/get-poetry-8.0.py 10001 10002 10003
+
+Not in the text: the exit status is 1 if any download failed (the
+original always exits 0). Like the text's client, it has no timeout: a
+server that accepts and never sends keeps it waiting forever. Today's
+client, twisted-client/get-poetry.py, adds --timeout.
 """
 
 import argparse
@@ -180,14 +185,24 @@ def poetry_main(argv=None):
         d.addCallbacks(got_poem)
         ds.append(d)
 
+    outcome = []
+
+    def all_done(results):
+        outcome.extend(results)
+        reactor.stop()
+
     dlist = defer.DeferredList(ds, consumeErrors=True)
-    dlist.addCallback(lambda res: reactor.stop())
+    dlist.addCallback(all_done)
 
     reactor.run()
 
+    # Not in the text: exit status 1 unless every (success, result) pair
+    # of the DeferredList is a success.
+    return 0 if all(success for success, _ in outcome) else 1
+
 
 def main():
-    poetry_main()
+    sys.exit(poetry_main())
 
 
 if __name__ == "__main__":
