@@ -105,6 +105,19 @@ def peak_rss_mb(pid):
     return float("nan")
 
 
+def machine_busy(since=None):
+    """Without `since`: a snapshot of the machine's CPU counters. With one:
+    the fraction of all CPU time used (by anyone) since that snapshot."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    now = (sum(fields), idle)
+    if since is None:
+        return now
+    total, idle = now[0] - since[0], now[1] - since[1]
+    return (total - idle) / total if total else None
+
+
 # -- programs --------------------------------------------------------------
 
 class Program:
@@ -124,7 +137,12 @@ class Program:
         self.pid = self.proc.pid
         self.pinned = pin(self.pid, cpu)
         self.port = None
-        deadline = time.monotonic() + timeout
+        self.ready_re, self.timeout = ready, timeout
+
+    def wait_ready(self):
+        """Poll the output (bounded) for the ready line; sets .port."""
+        ready = self.ready_re
+        deadline = time.monotonic() + self.timeout
         while True:
             m = ready.search(self.output())
             if m:
@@ -167,9 +185,19 @@ class Programs:
         self.started = []
 
     def start(self, name, argv, **kw):
-        prog = Program(argv, self.tmpdir / f"{name}.log", **kw)
-        self.started.append(prog)
-        return prog
+        return self.start_all([(name, argv, kw)])[0]
+
+    def start_all(self, specs):
+        """Start several programs at once, then wait for each to be ready:
+        [(name, argv, keywords)] -> [Program]."""
+        progs = []
+        for name, argv, kw in specs:
+            prog = Program(argv, self.tmpdir / f"{name}.log", **kw)
+            self.started.append(prog)
+            progs.append(prog)
+        for prog in progs:
+            prog.wait_ready()
+        return progs
 
     def stop(self, prog):
         prog.stop()

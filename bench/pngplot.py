@@ -173,6 +173,9 @@ class LinePlot:
               for t in (self.xticks or nice_ticks(0, max(xs)))]
         yt = nice_ticks(0, max(ys) * 1.05)
         x0, x1, y0, y1 = min(0, xt[0][0]), max(v for v, _ in xt), 0, yt[-1]
+        if self.xticks and isinstance(self.xticks[0], tuple):
+            # categories: half a step of room at both ends
+            x0, x1 = xt[0][0] - 0.5, xt[-1][0] + 0.5
 
         def px(x):
             return left + (x - x0) / (x1 - x0) * (right - left)
