@@ -33,8 +33,8 @@ class Started:
             self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
         self.port = self.wait_for(ready)
-        shown = " ".join(str(a) for a in argv).replace(str(ROOT) + "/", "")
-        shown = shown.replace(PYTHON, "python").replace(TWISTD, "twistd")
+        shown = " ".join(str(a) for a in argv).replace(PYTHON, "python")
+        shown = shown.replace(TWISTD, "twistd").replace(str(ROOT) + "/", "")
         print(f"==> {name} on port {self.port}: {shown}", flush=True)
 
     def wait_for(self, pattern, timeout=15):
