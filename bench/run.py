@@ -170,7 +170,9 @@ def main(argv=None):
 
     started = time.monotonic()
     server_cpu, client_cpu = harness.cpu_plan()
-    wanted = max(sizes["capacity_sizes"]) * 2 + 1000
+    # Server and load client are separate processes; each needs one
+    # descriptor per client and some to spare.
+    wanted = max(sizes["capacity_sizes"] + sizes["burst_sizes"]) + 1000
     before, nofile, note = harness.raise_nofile(wanted)
     log(f"open-file limit {before} -> {nofile}" + (f" ({note})" if note else ""))
     log("probing the machine ...")
