@@ -14,7 +14,9 @@ factory listening in this process over real loopback, and the script and
 the plugin run for real as subprocesses.
 """
 
-from twisted.internet import defer, error, protocol, reactor, task
+import os
+
+from twisted.internet import defer, error, protocol, reactor
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
@@ -503,7 +505,10 @@ class PluginTest(TestCase):
         upstream_port = upstream.listen(self)
         argv = support.twistd_argv("-n", "--pidfile=", "poetryproxy", "--port", "0",
                                    "--server", f"127.0.0.1:{upstream_port}", "--timeout", "0.2")
-        server = yield support.start(self, argv, ready=self.READY)
+        # From another directory: the plugin finds poetry-proxy-4.0.py itself.
+        elsewhere = self.mktemp()
+        os.mkdir(elsewhere)
+        server = yield support.start(self, argv, ready=self.READY, cwd=elsewhere)
         self.assertIn(b"for the server at 127.0.0.1:%d." % upstream_port, server.output)
         self.assertEqual((yield fetch(server.port)), b"")
         yield server.wait_for(FAILED.format(port=upstream_port)

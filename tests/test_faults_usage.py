@@ -16,7 +16,9 @@ import io
 import os
 from contextlib import redirect_stderr
 
+from twisted.application.service import IServiceMaker
 from twisted.internet import defer, protocol
+from twisted.plugin import getPlugins
 from twisted.plugins import fastpoetry_plugin, poetryproxy_plugin, transformpoetry_plugin
 from twisted.python import usage
 from twisted.trial.unittest import TestCase
@@ -223,6 +225,10 @@ for _tapname, (_module, _cases) in PLUGINS.items():
 
 
 class PluginsFoundTest(TestCase):
+
+    def test_twistd_finds_both_plugins(self):
+        names = {maker.tapname for maker in getPlugins(IServiceMaker)}
+        self.assertLessEqual({"fastpoetry", "poetryproxy", "transformpoetry"}, names)
 
     def test_no_init_py_in_twisted_or_plugins(self):
         # twistd finds plugins in twisted/plugins/ only while these two
