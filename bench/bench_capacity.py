@@ -12,8 +12,6 @@ so its peak RSS belongs to that run.
 from harness import Programs, fmt, log, median, missing, python_argv, run_load, verdict
 
 SERVER = "twisted-server/slowpoetry.py"
-# The same server with catch-up ticks: a proposed fix, measured beside it.
-PROPOSAL = "bench/proposals/slowpoetry-catchup.py"
 SOURCE = "poetry/ecstasy.txt"
 NUM_BYTES, DELAY = 10, 0.1
 TARGET_N, TARGET_RATIO = 10000, 1.2

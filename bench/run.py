@@ -70,9 +70,8 @@ def parse_args(argv=None):
                         help="directory for results.md, results.json and the plots "
                              "(default: bench/results)")
     parser.add_argument("--slow-server", default=None, metavar="SCRIPT",
-                        help="measure only this slow server in the capacity benchmark "
-                             f"(default: {bench_capacity.SERVER} and the proposed "
-                             f"{bench_capacity.PROPOSAL})")
+                        help="measure this slow server in the capacity benchmark "
+                             f"(default: {bench_capacity.SERVER})")
     parser.add_argument("--no-readme", action="store_true",
                         help="do not update bench/README.md even after a full run")
     args = parser.parse_args(argv)
@@ -181,8 +180,7 @@ def main(argv=None):
             root=harness.ROOT, tmp=Path(tmp), server_cpu=server_cpu,
             client_cpu=client_cpu, nofile=nofile, nofile_before=before,
             nofile_note=note, machine=harness.machine(),
-            slow_servers=([args.slow_server] if args.slow_server
-                          else [bench_capacity.SERVER, bench_capacity.PROPOSAL]),
+            slow_servers=[args.slow_server or bench_capacity.SERVER],
             **sizes)
         sections = []
         for name in args.only:

@@ -197,8 +197,7 @@ class SmokeTest(TestCase):
                          {"fastpoetry plugin", "fastpoetry 1.0", "asyncio baseline"})
 
         capacity = {r["server"]: r for r in sections["capacity"]["rows"]}
-        self.assertEqual(set(capacity), {"twisted-server/slowpoetry.py",
-                                         "bench/proposals/slowpoetry-catchup.py"})
+        self.assertEqual(set(capacity), {"twisted-server/slowpoetry.py"})
         for cap in capacity.values():
             self.assertEqual((cap["ok_min"], cap["failed"]), (cap["clients"], 0))
             self.assertGreaterEqual(cap["p99"], sections["capacity"]["nominal"] * 0.5)

@@ -192,6 +192,15 @@ class SlowPoetryServerTest(TestCase):
         # Nobody left: the shared timer stops.
         self.assertEqual(clock.getDelayedCalls(), [])
 
+    def test_a_late_tick_catches_up(self):
+        # The reactor was busy for 2.5 intervals: the tick that finally runs
+        # sends two chunks' worth, so the client stays on schedule.
+        factory, clock = self.make()
+        _, t = self.connect(factory)
+        clock.advance(2.5)
+        self.assertEqual(t.value(), b"0123456789abcdefghij")
+        self.assertTrue(t.disconnecting)
+
     def test_client_leaving_early_stops_the_timer(self):
         factory, clock = self.make()
         proto, t = self.connect(factory)

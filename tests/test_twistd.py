@@ -39,6 +39,10 @@ class TacTest(TestCase):
     def test_load_application_in_process(self):
         os.environ["FASTPOETRY_PORT"] = "0"
         self.addCleanup(os.environ.pop, "FASTPOETRY_PORT")
+        # The tac names its poem relative to the repo root, as in the text.
+        cwd = os.getcwd()
+        os.chdir(support.ROOT)
+        self.addCleanup(os.chdir, cwd)
         application = service.loadApplication(support.path(TAC), "python")
         top = service.IServiceCollection(application)
         (multi,) = list(top)
@@ -48,9 +52,6 @@ class TacTest(TestCase):
         self.assertEqual(tcp_service.kwargs, {"interface": "localhost", "backlog": 1024})
 
         # Start it here, fetch the poem, stop it.
-        cwd = os.getcwd()
-        os.chdir(support.ROOT)
-        self.addCleanup(os.chdir, cwd)
         service.IService(application).startService()
         port = tcp_service._port.getHost().port
         self.assertEqual((yield fetch(port)), ECSTASY)
@@ -70,6 +71,20 @@ class TacTest(TestCase):
         self.assertIn(b"Server Shut Down.", server.output)
         self.assertFalse(os.path.exists(self.pidfile))
         self.assertNotIn(b"Traceback", server.output)
+
+    @defer.inlineCallbacks
+    def test_bad_configuration_is_one_line_not_a_traceback(self):
+        for env, message in [
+            ({"FASTPOETRY_PORT": "abc"},
+             b"fastpoetry-2.0.tac: FASTPOETRY_PORT must be a port number, not 'abc'\n"),
+            ({"FASTPOETRY_PORT": "0", "FASTPOETRY_POEM": "poetry/nope.txt"},
+             b"fastpoetry-2.0.tac: cannot read poem 'poetry/nope.txt'\n"),
+        ]:
+            out, err, code = yield support.run(
+                support.twistd_argv("--nodaemon", "--pidfile", self.pidfile, "--python", TAC),
+                env=env)
+            self.assertEqual((err, code), (message, 1))
+            self.assertNotIn(b"starting on", out)
 
     @defer.inlineCallbacks
     def test_twistd_daemon_pidfile_logfile_and_sigterm(self):

@@ -6,6 +6,10 @@ Serves one poem to every client as fast as it can: on each connection the
 whole file is written and the connection closed. The poem is read as bytes,
 so what goes on the wire is exactly the file, whatever its encoding.
 
+Faithful to the text, it listens with listenTCP's default backlog of 50:
+in a burst of about a thousand connects some clients stall for ever. The
+tac, `twistd fastpoetry` and proxy 4.0 pass a backlog of 1024.
+
     python twisted-server/fastpoetry-1.0.py --port 10000 poetry/ecstasy.txt
 """
 

@@ -19,6 +19,7 @@ tests use FASTPOETRY_PORT=0 to get a free port.
 """
 
 import os
+import sys
 
 from twisted.application import internet, service
 from twisted.internet.protocol import Protocol, ServerFactory
@@ -55,9 +56,17 @@ class PoetryService(service.Service):
 
 
 # configuration parameters
-port = int(os.environ.get("FASTPOETRY_PORT", 10000))
+port = os.environ.get("FASTPOETRY_PORT", "10000")
 iface = os.environ.get("FASTPOETRY_IFACE", "localhost")
 poetry_file = os.environ.get("FASTPOETRY_POEM", "poetry/ecstasy.txt")
+
+# Check them here: twistd binds the port before it starts PoetryService,
+# so a bad value found later would come out as a traceback.
+if not port.isdigit() or int(port) > 65535:
+    sys.exit(f"fastpoetry-2.0.tac: FASTPOETRY_PORT must be a port number, not {port!r}")
+port = int(port)
+if not os.access(poetry_file, os.R_OK):
+    sys.exit(f"fastpoetry-2.0.tac: cannot read poem {poetry_file!r}")
 # A long listen queue, so a burst of clients is not left hanging in SYN.
 backlog = 1024
 

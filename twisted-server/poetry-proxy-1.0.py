@@ -9,7 +9,9 @@ protocol wraps the call in maybeDeferred to treat both alike.
 
 Faithful to the text, so it keeps the text's limits (fixed in proxy 4.0):
 with the server down the client is closed with no data; concurrent requests
-on a cold cache each fetch; a poem cut off mid-transfer is cached.
+on a cold cache each fetch; a poem cut off mid-transfer is cached; and it
+listens with listenTCP's default backlog of 50, so in a burst of about a
+thousand connects some clients stall for ever (proxy 4.0 passes 1024).
 
     python twisted-server/fastpoetry-1.0.py --port 10001 poetry/fascination.txt
     python twisted-server/poetry-proxy-1.0.py --port 10000 10001

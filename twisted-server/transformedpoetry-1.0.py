@@ -10,7 +10,11 @@ transform gets no reply: the connection is simply closed, as in the text.
 Python 3: netstrings carry bytes. The protocol decodes them as UTF-8 and the
 service works on str; bytes that are not UTF-8 are treated like any other
 bad request (closed without a reply) instead of raising in dataReceived.
-The hardened server that logs every rejection is `twistd transformpoetry`.
+
+Faithful to the text, bad, over-long or malformed requests are dropped with
+nothing logged, and a client that sends nothing, or half a netstring, is
+held for ever. The hardened server, which logs every rejection and has an
+idle timeout, is `twistd transformpoetry`.
 
     python twisted-server/transformedpoetry-1.0.py --port 10001
 """
