@@ -47,8 +47,8 @@ FULL = dict(client_sizes=[1, 2, 5, 10, 20], per_poem=1.0,
             concurrencies=[1, 10, 100, 1000], duration=2.0,
             capacity_sizes=[1000, 5000, 10000], capacity_chunks=41,
             burst_sizes=[100, 1000], upstream_delay=1.0, runs=3)
-TINY = dict(client_sizes=[1, 2], per_poem=0.1,
-            concurrencies=[1, 10], duration=0.15,
+TINY = dict(client_sizes=[2], per_poem=0.1,
+            concurrencies=[10], duration=0.15,
             capacity_sizes=[20], capacity_chunks=4,
             burst_sizes=[10], upstream_delay=0.2, runs=1)
 README = harness.BENCH / "README.md"
