@@ -70,11 +70,9 @@ class TransformServerTest(TestCase):
             self.assertEqual(
                 err, b"transform-test: netcat is not installed, sending with Python instead\n")
 
-    @defer.inlineCallbacks
-    def test_transform_test_usage(self):
-        out, err, code = yield support.run([support.path("twisted-server/transform-test")])
-        self.assertEqual(code, 2)
-        self.assertIn(b"usage:", err)
+
+class TransformProtocolTest(TestCase):
+    """The transform server's pieces, no server running."""
 
     def test_factory_guards_non_xform_names(self):
         mod = support.load_script("twisted-server/transformedpoetry-1.0.py")
