@@ -16,7 +16,6 @@ all: test
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python 3.10+ is required, found " + sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
@@ -25,15 +24,17 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
+# The suite runs twice, once per runner; trial spreads it over both cores.
+# DeprecationWarnings are errors in the test processes and in every child.
+STRICT := PYTHONWARNINGS=error::DeprecationWarning
+
 trial: $(STAMP)
-	$(BIN)/trial tests
+	$(STRICT) $(BIN)/trial -j2 tests
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(STRICT) $(BIN)/python -m pytest -q
 
-test: $(STAMP)
-	$(BIN)/trial tests
-	$(BIN)/python -m pytest -q
+test: trial pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
