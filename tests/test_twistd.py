@@ -112,6 +112,16 @@ class TacTest(TestCase):
 
     @staticmethod
     def alive(pid):
+        """True while the daemon runs. It is not our child, so once it has
+        exited it may linger as a zombie until init reaps it: that counts
+        as gone."""
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+        except OSError:
+            pass
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
