@@ -19,7 +19,7 @@ from twisted.internet.error import ProcessDone, ProcessTerminated
 from twisted.internet.utils import getProcessOutputAndValue
 from twisted.python.failure import Failure
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 POETRY = ROOT / "poetry"
 BIN = Path(sys.executable).parent
 PYTHON = sys.executable

@@ -1,0 +1,52 @@
+"""One spec, many versions: one named TestCase class per row of a table.
+
+This is the shape of Twisted's `ReactorBuilder.makeTestCaseClasses`. A spec
+is a plain mixin (not a TestCase, so neither runner collects it) whose test
+methods read `self.row`, and whose `rows` is the table. Each row becomes a
+TestCase class named after it, so one version can be run and reported on
+its own:
+
+    class ClientSpec(VersionSpec):
+        rows = (Client("Client40", ...), Client("Client50", ...))
+
+        def test_prints_every_poem(self):
+            ...  # uses self.row
+
+    globals().update(ClientSpec.makeTestCaseClasses())
+
+    trial tests.test_clients.Client40Spec
+    python -m pytest -k Client40
+
+A row is any object with an `id` attribute, a valid identifier such as
+"Client40" or "Finger07". A new version costs a row, not a test file.
+"""
+
+from twisted.trial.unittest import TestCase
+
+
+class VersionSpec:
+    """Mixin for a spec run once per row of `rows`."""
+
+    rows = ()
+    # The generated class is named row.id + suffix, e.g. Client40Spec.
+    suffix = "Spec"
+    # Set on each generated class: the row it tests.
+    row = None
+
+    @classmethod
+    def makeTestCaseClasses(cls):
+        """A dict of class name -> TestCase subclass, one per row, for the
+        test module's globals()."""
+        classes = {}
+        for row in cls.rows:
+            name = row.id + cls.suffix
+            if not name.isidentifier():
+                raise ValueError(f"row id {row.id!r} does not make a class name")
+            if name in classes:
+                raise ValueError(f"two rows of {cls.__name__} are named {row.id!r}")
+            classes[name] = type(name, (cls, TestCase), {
+                "row": row,
+                "__module__": cls.__module__,
+                "__qualname__": name,
+            })
+        return classes
