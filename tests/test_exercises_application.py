@@ -14,8 +14,7 @@ from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, poem_bytes, poll
-from tests.test_exercises_part16 import listening_ports, load_tac, pidfile
+from tests.support import fetch, listening_ports, load_tac, pidfile, poem_bytes, poll
 # Bounded polling, for lines that appear in another process's log file.
 
 APP = "exercises/application"

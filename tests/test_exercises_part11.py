@@ -4,28 +4,19 @@ Exercise 3, the slow server, is twisted-server/slowpoetry.py and is tested
 in test_servers.py."""
 
 import ast
-import io
 import re
-import sys
 
 from twisted.internet import defer, reactor
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, poem_bytes
+from tests.support import fetch, poem_bytes, quiet
 
 SELECT = "exercises/part-11/select-poetry-server.py"
 LOWLEVEL = "exercises/part-11/lowlevel-poetry-server.py"
 MULTI = "exercises/part-11/multipoetry.py"
 SCIENCE = poem_bytes("science.txt")
 ECSTASY = poem_bytes("ecstasy.txt")
-
-
-def quiet(testcase):
-    """Capture what the code under test prints; returns the buffer."""
-    out = io.StringIO()
-    testcase.patch(sys, "stdout", out)
-    return out
 
 
 class SelectServerTest(TestCase):

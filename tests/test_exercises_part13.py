@@ -1,106 +1,19 @@
 """Part 13 exercises: client 6.1, where PoetryClientFactory makes and fires
 its own Deferred (exercises/part-13/get-poetry-fire-it.py). Exercises 1-2
 (a named transform, an optional transform server) are today's client,
-twisted-client/get-poetry.py.
+twisted-client/get-poetry.py."""
 
-Also home of ClientRun, the in-process harness the Part 17 and 18 exercise
-tests use to run a client's poetry_main against real loopback servers."""
-
-import io
-import sys
-
-from twisted.internet import defer, reactor, task, tcp
+from twisted.internet import defer
 from twisted.internet.testing import MemoryReactor, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import poem_bytes
+from tests.support import ClientRun, poem_bytes, poem_port
 
 FIRE_IT = "exercises/part-13/get-poetry-fire-it.py"
 SCIENCE = poem_bytes("science.txt")
 ECSTASY = poem_bytes("ecstasy.txt")
-
-
-def open_connections():
-    """The TCP connections (either end) the reactor is watching."""
-    return {s for s in set(reactor.getReaders()) | set(reactor.getWriters())
-            if isinstance(s, tcp.Connection)}
-
-
-class _RunUntilStop:
-    """Stands in for the reactor given to a client's poetry_main: run()
-    returns at once (the test's reactor is already running) and stop()
-    fires `stopped`. A second stop() raises AlreadyCalledError, so a
-    client that stops twice fails the test."""
-
-    def __init__(self):
-        self.stopped = defer.Deferred()
-
-    def __getattr__(self, name):
-        return getattr(reactor, name)
-
-    def run(self):
-        pass
-
-    def stop(self):
-        self.stopped.callback(None)
-
-
-def listen_transformer(testcase, broken=False):
-    """The text's transformation server, in this process; port number."""
-    module = support.load_script("twisted-server/transformedpoetry-1.0.py")
-    factory = module.TransformFactory(module.TransformService())
-    if broken:  # a server that knows no transforms: closes with no reply
-        factory.transform = lambda name, poem: None
-    return support.serve(testcase, factory)
-
-
-def poem_port(testcase, poem):
-    """A fast poetry server for `poem`, in this process; port number."""
-    return support.serve(testcase, support.TestServerFactory(poem))
-
-
-class ClientRun:
-    """Runs poetry_main(argv, reactor=...) of a client script in this
-    process against servers listening here; captures what it prints."""
-
-    def __init__(self, testcase, script):
-        self.testcase = testcase
-        self.module = support.load_script(script)
-        self.xform = listen_transformer(testcase)
-
-    def listen_transformer(self, broken=False):
-        return listen_transformer(self.testcase, broken)
-
-    def poem_port(self, poem):
-        return poem_port(self.testcase, poem)
-
-    @defer.inlineCallbacks
-    def run(self, *ports, stdout=None):
-        out, err = self.out, self.err = io.StringIO(), io.StringIO()
-        self.testcase.patch(sys, "stdout", stdout or out)
-        self.testcase.patch(sys, "stderr", err)
-        fake = _RunUntilStop()
-        before = open_connections()
-        try:
-            self.module.poetry_main([str(p) for p in ports], reactor=fake)
-            yield support.with_timeout(fake.stopped, 10, "the client stopping the reactor")
-            yield self.settle(before)
-        finally:
-            self.testcase.patch(sys, "stdout", sys.__stdout__)
-            self.testcase.patch(sys, "stderr", sys.__stderr__)
-        return out.getvalue(), err.getvalue()
-
-    @defer.inlineCallbacks
-    def settle(self, before, timeout=5):
-        # After stop() the client's last sockets may still be closing; wait
-        # (bounded) until only the descriptors we started with are left.
-        deadline = reactor.seconds() + timeout
-        while open_connections() - before:
-            if reactor.seconds() > deadline:
-                raise AssertionError("client connections still open after stop()")
-            yield task.deferLater(reactor, 0.005, lambda: None)
 
 
 def text(poem):

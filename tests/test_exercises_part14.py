@@ -11,9 +11,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, netstring, poem_bytes
-from tests.test_exercises_part11 import quiet
-from tests.test_exercises_part13 import listen_transformer
+from tests.support import fetch, listen_transformer, netstring, poem_bytes, quiet
 
 XPROXY = "exercises/part-14/poetry-proxy-xform.py"
 PROXY4 = "twisted-server/poetry-proxy-4.0.py"

@@ -4,17 +4,14 @@ an optional second poem (found by twistd through PYTHONPATH, run here as a
 real twistd). Exercise 4, a proxy plugin, is `twistd poetryproxy`
 (twisted/plugins/poetryproxy_plugin.py); ProxyPluginTest shows it."""
 
-import os
 import re
-import shutil
-import tempfile
 
-from twisted.application import internet, service
+from twisted.application import service
 from twisted.internet import defer
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, poem_bytes
+from tests.support import fetch, listening_ports, load_tac, pidfile, poem_bytes
 
 TWO = "exercises/part-16/fastpoetry-two.tac"
 PROXY_TAC = "exercises/part-16/poetry-proxy.tac"
@@ -24,45 +21,8 @@ SCIENCE = poem_bytes("science.txt")
 TWO_PORTS = re.compile(rb"(?s)PoetryFactory starting on (\d+).*PoetryFactory starting on (\d+)")
 
 
-def pidfile(testcase):
-    """A pid file path in a fresh temporary directory, removed at cleanup."""
-    tmp = tempfile.mkdtemp()
-    testcase.addCleanup(shutil.rmtree, tmp, True)
-    return os.path.join(tmp, "twistd.pid")
-
-
 def started_ports(server):
     return [int(p) for p in re.findall(rb"starting on (\d+)", server.output)]
-
-
-def load_tac(testcase, rel, **env):
-    """Load a tac in this process with `env` set while it reads its
-    configuration, start its services, and stop them at cleanup."""
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        application = service.loadApplication(support.path(rel), "python")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                del os.environ[key]
-            else:
-                os.environ[key] = value
-    top = service.IService(application)
-    top.startService()
-    testcase.addCleanup(top.stopService)
-    return application
-
-
-def listening_ports(multi):
-    """Port numbers of every TCPServer under a service, depth first."""
-    ports = []
-    for child in multi:
-        if isinstance(child, internet.TCPServer):
-            ports.append(child._port.getHost().port)
-        elif isinstance(child, service.MultiService):
-            ports.extend(listening_ports(child))
-    return ports
 
 
 class TwoPoemsTacTest(TestCase):

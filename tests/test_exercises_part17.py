@@ -6,8 +6,7 @@ from twisted.internet import defer
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import poem_bytes
-from tests.test_exercises_part13 import ClientRun
+from tests.support import ClientRun, poem_bytes
 
 CLIENT = "exercises/part-17/get-poetry-7.1.py"
 SCIENCE = poem_bytes("science.txt").decode("utf-8")

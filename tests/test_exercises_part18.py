@@ -8,8 +8,7 @@ from twisted.internet import defer, task
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import poem_bytes
-from tests.test_exercises_part13 import ClientRun
+from tests.support import ClientRun, poem_bytes
 
 CLIENT = "exercises/part-18/get-poetry-8.1.py"
 FIRE_ON_ONE = "exercises/part-18/deferred-list-fire-on-one.py"

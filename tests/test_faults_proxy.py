@@ -22,8 +22,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, poem_bytes
-from tests.test_faults_transform import capture_log
+from tests.support import capture_log, fetch, poem_bytes
 
 SCRIPT = "twisted-server/poetry-proxy-4.0.py"
 proxy = support.load_script(SCRIPT)

@@ -15,13 +15,12 @@ import re
 from twisted.internet import defer, endpoints, protocol, reactor, task
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
-from twisted.logger import formatEvent, globalLogPublisher
 from twisted.plugins import transformpoetry_plugin as plugin
 from twisted.python import usage
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import fetch, netstring
+from tests.support import capture_log, fetch, netstring
 
 GOOD = netstring(b"cummingsify.HERE IS MY POEM")
 GOOD_REPLY = b"15:here is my poem,"
@@ -51,20 +50,6 @@ FAULTS = [
     ("half_a_netstring", b"27:cummingsify.HERE",
      f"Closed an idle connection from {{peer}}: nothing for {IDLE:g}s, 19 bytes of a request received"),
 ]
-
-
-def capture_log(testcase, namespace="transformpoetry"):
-    """Collect the formatted twisted.logger messages of one namespace
-    (test_faults_proxy uses it too)."""
-    events = []
-
-    def observe(event):
-        if event.get("log_namespace") == namespace:
-            events.append(formatEvent(event))
-
-    globalLogPublisher.addObserver(observe)
-    testcase.addCleanup(globalLogPublisher.removeObserver, observe)
-    return events
 
 
 def reason_pattern(reason):

@@ -1,0 +1,131 @@
+"""Clients for tests: a raw collecting TCP client, and ClientRun, which
+runs a client script's poetry_main in this process."""
+
+import io
+import sys
+
+from twisted.internet import defer, protocol, reactor, task, tcp
+
+from .paths import load_script
+from .servers import listen_transformer, poem_port
+from .waiting import with_timeout
+
+
+class _Collect(protocol.Protocol):
+    def connectionMade(self):
+        self.data = []
+        if self.factory.send is not None:
+            self.transport.write(self.factory.send)
+
+    def dataReceived(self, data):
+        self.data.append(data)
+
+    def connectionLost(self, reason):
+        d, self.factory.done = self.factory.done, None
+        if d is not None:
+            d.callback(b"".join(self.data))
+
+
+class _CollectFactory(protocol.ClientFactory):
+    protocol = _Collect
+
+    def __init__(self, send):
+        self.send = send
+        self.connector = None
+        # Cancelling the fetch hangs up on the server.
+        self.done = defer.Deferred(self._cancel)
+
+    def _cancel(self, d):
+        self.done = None
+        self.connector.disconnect()
+
+    def clientConnectionFailed(self, connector, reason):
+        d, self.done = self.done, None
+        if d is not None:
+            d.errback(reason)
+
+
+def fetch(port, send=None, host="127.0.0.1", timeout=10):
+    """Connect, optionally send bytes, and fire with every byte received
+    until the server closes. A raw peer for exact-bytes assertions.
+    Cancelling the returned Deferred drops the connection."""
+    factory = _CollectFactory(send)
+    d = factory.done
+    factory.connector = reactor.connectTCP(host, port, factory, timeout=timeout)
+
+    def on_timeout(result, t):
+        raise AssertionError(f"no close from {host}:{port} within {timeout}s")
+
+    return d.addTimeout(timeout, reactor, onTimeoutCancel=on_timeout)
+
+
+def netstring(data):
+    """Encode bytes as a netstring."""
+    return b"%d:%s," % (len(data), data)
+
+
+def open_connections():
+    """The TCP connections (either end) the reactor is watching."""
+    return {s for s in set(reactor.getReaders()) | set(reactor.getWriters())
+            if isinstance(s, tcp.Connection)}
+
+
+class _RunUntilStop:
+    """Stands in for the reactor given to a client's poetry_main: run()
+    returns at once (the test's reactor is already running) and stop()
+    fires `stopped`. A second stop() raises AlreadyCalledError, so a
+    client that stops twice fails the test."""
+
+    def __init__(self):
+        self.stopped = defer.Deferred()
+
+    def __getattr__(self, name):
+        return getattr(reactor, name)
+
+    def run(self):
+        pass
+
+    def stop(self):
+        self.stopped.callback(None)
+
+
+class ClientRun:
+    """Runs poetry_main(argv, reactor=...) of a client script in this
+    process against servers listening here; captures what it prints."""
+
+    def __init__(self, testcase, script):
+        self.testcase = testcase
+        self.module = load_script(script)
+        self.xform = listen_transformer(testcase)
+
+    def listen_transformer(self, broken=False):
+        return listen_transformer(self.testcase, broken)
+
+    def poem_port(self, poem):
+        return poem_port(self.testcase, poem)
+
+    @defer.inlineCallbacks
+    def run(self, *ports, stdout=None):
+        out, err = self.out, self.err = io.StringIO(), io.StringIO()
+        self.testcase.patch(sys, "stdout", stdout or out)
+        self.testcase.patch(sys, "stderr", err)
+        fake = _RunUntilStop()
+        before = open_connections()
+        try:
+            self.module.poetry_main([str(p) for p in ports], reactor=fake)
+            yield with_timeout(fake.stopped, 10, "the client stopping the reactor")
+            yield self.settle(before)
+        finally:
+            self.testcase.patch(sys, "stdout", sys.__stdout__)
+            self.testcase.patch(sys, "stderr", sys.__stderr__)
+        return out.getvalue(), err.getvalue()
+
+    @defer.inlineCallbacks
+    def settle(self, before, timeout=5):
+        # After stop() the client's last sockets may still be closing; wait
+        # (bounded) until only the descriptors we started with are left.
+        deadline = reactor.seconds() + timeout
+        while open_connections() - before:
+            if reactor.seconds() > deadline:
+                raise AssertionError("client connections still open after stop()")
+            yield task.deferLater(reactor, 0.005, lambda: None)

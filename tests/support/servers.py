@@ -1,0 +1,115 @@
+"""Servers listening in the test's own process, on 127.0.0.1 port 0."""
+
+import socket
+
+from twisted.internet import defer, protocol, reactor
+
+from .paths import load_script
+from .waiting import with_timeout
+
+
+def listen(testcase, factory, backlog=50):
+    """listenTCP on 127.0.0.1 port 0 in this process; returns the port
+    number and stops listening at cleanup."""
+    port = reactor.listenTCP(0, factory, backlog=backlog, interface="127.0.0.1")
+    testcase.addCleanup(port.stopListening)
+    return port.getHost().port
+
+
+def free_port():
+    """A port on 127.0.0.1 where nothing listens (bound, then released).
+    Used for connection-refused paths."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Held(protocol.Protocol):
+    """Server side of a TestServerFactory connection."""
+
+    gone = None
+
+    def connectionMade(self):
+        self.gone = defer.Deferred()
+        f = self.factory
+        f.connections += 1
+        f.open.add(self)
+        if f.poem is not None:
+            self.transport.write(f.poem)
+            if f.close:
+                self.transport.loseConnection()
+        f._notify(f._made, self)
+
+    def connectionLost(self, reason):
+        self.factory.open.discard(self)
+        self.factory._notify(self.factory._lost, self)
+        gone, self.gone = self.gone, None
+        if gone is not None:
+            gone.callback(None)
+
+
+class TestServerFactory(protocol.ServerFactory):
+    """An in-process upstream for proxy and client tests that counts its
+    connections. By default it serves `poem` and closes; with poem=None it
+    accepts and stays silent. Waiters fire on connect and on disconnect.
+    `serve(testcase, factory)` listens and, at cleanup, drops whatever
+    connections are still open so the reactor is left clean."""
+
+    protocol = _Held
+    __test__ = False  # a helper, not a test class, whatever its name says
+
+    def __init__(self, poem=None, close=True):
+        self.poem = poem
+        self.close = close
+        self.connections = 0
+        self.open = set()
+        self._made = []
+        self._lost = []
+
+    def _notify(self, waiters, proto):
+        while waiters:
+            waiters.pop(0).callback(proto)
+
+    def next_connection(self, timeout=10):
+        d = defer.Deferred()
+        self._made.append(d)
+        return with_timeout(d, timeout, "an upstream connection")
+
+    def next_disconnect(self, timeout=10):
+        d = defer.Deferred()
+        self._lost.append(d)
+        return with_timeout(d, timeout, "an upstream disconnect")
+
+    def drop_all(self):
+        """Abort open connections; fires once they are all gone."""
+        waits = []
+        for p in list(self.open):
+            if p.gone is not None:
+                waits.append(p.gone)
+            p.transport.abortConnection()
+        return with_timeout(defer.gatherResults(waits), 10, "dropping connections")
+
+
+def serve(testcase, factory, backlog=50):
+    """Listen with a TestServerFactory (or any factory with drop_all) on
+    127.0.0.1:0; at cleanup stop listening and drop open connections."""
+    port = listen(testcase, factory, backlog=backlog)
+    if hasattr(factory, "drop_all"):
+        testcase.addCleanup(factory.drop_all)
+    return port
+
+
+def poem_port(testcase, poem):
+    """A fast poetry server for `poem` (bytes), in this process; port number."""
+    return serve(testcase, TestServerFactory(poem))
+
+
+def listen_transformer(testcase, broken=False):
+    """The text's transformation server (transformedpoetry-1.0.py), in this
+    process; port number. broken=True: a server that knows no transforms,
+    so it closes with no reply."""
+    module = load_script("twisted-server/transformedpoetry-1.0.py")
+    factory = module.TransformFactory(module.TransformService())
+    if broken:
+        factory.transform = lambda name, poem: None
+    return serve(testcase, factory)

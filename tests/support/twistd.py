@@ -1,0 +1,47 @@
+"""Tac files and twistd: loading an application in this process, and the
+files a twistd run needs."""
+
+import os
+import shutil
+import tempfile
+
+from twisted.application import internet, service
+
+from .paths import path
+
+
+def pidfile(testcase):
+    """A pid file path in a fresh temporary directory, removed at cleanup."""
+    tmp = tempfile.mkdtemp()
+    testcase.addCleanup(shutil.rmtree, tmp, True)
+    return os.path.join(tmp, "twistd.pid")
+
+
+def load_tac(testcase, rel, **env):
+    """Load a tac in this process with `env` set while it reads its
+    configuration, start its services, and stop them at cleanup."""
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        application = service.loadApplication(path(rel), "python")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = value
+    top = service.IService(application)
+    top.startService()
+    testcase.addCleanup(top.stopService)
+    return application
+
+
+def listening_ports(multi):
+    """Port numbers of every TCPServer under a service, depth first."""
+    ports = []
+    for child in multi:
+        if isinstance(child, internet.TCPServer):
+            ports.append(child._port.getHost().port)
+        elif isinstance(child, service.MultiService):
+            ports.extend(listening_ports(child))
+    return ports
