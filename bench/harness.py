@@ -120,44 +120,23 @@ def machine_busy(since=None):
 
 # -- programs --------------------------------------------------------------
 
-class Program:
-    """A server started for a benchmark. Its output goes to a file (never a
-    pipe that could fill up and block it); we poll the file for the port."""
+# One process runner serves the tests, the demo and the bench; it lives in
+# tests/support/processes.py (importable through the editable install, or
+# from a plain checkout, hence the path) and imports no reactor.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tests.support import processes as _processes  # noqa: E402
+
+
+class Program(_processes.Program):
+    """A server started for a benchmark, pinned to `cpu` when one is given.
+    Its output goes to a file (never a pipe that could fill up and block
+    it); wait_ready() polls the file for the port."""
 
     def __init__(self, argv, logpath, cwd=None, cpu=None, ready=PORT_RE,
                  timeout=15):
-        self.argv = [str(a) for a in argv]
-        self.logpath = Path(logpath)
-        self._log = open(self.logpath, "wb")
-        self.proc = subprocess.Popen(
-            self.argv, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, cwd=str(cwd or ROOT),
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        )
-        self.pid = self.proc.pid
-        self.pinned = pin(self.pid, cpu)
-        self.port = None
-        self.ready_re, self.timeout = ready, timeout
-
-    def wait_ready(self):
-        """Poll the output (bounded) for the ready line; sets .port."""
-        ready = self.ready_re
-        deadline = time.monotonic() + self.timeout
-        while True:
-            m = ready.search(self.output())
-            if m:
-                self.port = int(m.group(1)) if m.groups() else None
-                break
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                out = self.output()
-                self.stop()
-                raise RuntimeError(
-                    f"{' '.join(self.argv)} did not start "
-                    f"(exit {self.proc.returncode}):\n{out[-2000:]}")
-            time.sleep(0.02)
-
-    def output(self):
-        return self.logpath.read_text(errors="replace")
+        super().__init__(argv, logpath, cwd=cwd, ready=ready, timeout=timeout)
+        pin(self.pid, cpu)
 
     def cpu(self):
         return cpu_seconds(self.pid)
@@ -165,51 +144,15 @@ class Program:
     def peak_rss_mb(self):
         return peak_rss_mb(self.pid)
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
+    def stop(self, grace=5):
+        return super().stop(grace)
 
 
-class Programs:
+class Programs(_processes.Programs):
     """Every server of one benchmark, stopped together at the end (also on
     errors and Ctrl-C), so no benchmark leaves anything running."""
 
-    def __init__(self, tmpdir):
-        self.tmpdir = Path(tmpdir)
-        self.started = []
-
-    def start(self, name, argv, **kw):
-        return self.start_all([(name, argv, kw)])[0]
-
-    def start_all(self, specs):
-        """Start several programs at once, then wait for each to be ready:
-        [(name, argv, keywords)] -> [Program]."""
-        progs = []
-        for name, argv, kw in specs:
-            prog = Program(argv, self.tmpdir / f"{name}.log", **kw)
-            self.started.append(prog)
-            progs.append(prog)
-        for prog in progs:
-            prog.wait_ready()
-        return progs
-
-    def stop(self, prog):
-        prog.stop()
-        self.started.remove(prog)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for prog in reversed(self.started):
-            prog.stop()
-        self.started = []
+    program = Program
 
 
 def python_argv(rel, *args):

@@ -1,19 +1,23 @@
 """Shared test tooling, the one place test modules import helpers from.
 
-Split by kind, all re-exported here so that `from tests.support import X`
-works for every public helper:
+Split by kind; every public name is available as `from tests.support import
+NAME` (resolved lazily, so the demo and the bench can import the blocking
+process runner without importing a reactor):
 
-- paths:       ROOT, POETRY, PYTHON, TWISTD, WARNFLAGS, PORT_RE, path,
+- paths:       ROOT, POETRY, BIN, PYTHON, TWISTD, WARNFLAGS, PORT_RE, path,
                poem_bytes, load_script, script_argv, twistd_argv
-- environment: child_env
+- environment: child_env, set_env, raise_nofile
 - waiting:     with_timeout, poll
-- processes:   run, run_script, start, start_script, Server
+- processes:   the one process runner. Under the reactor: spawn, start,
+               start_script, run, run_script, Server. Blocking, for the demo
+               and the bench: Program, Programs. Shared: STOP_GRACE,
+               ready_regex
 - servers:     listen, serve, TestServerFactory, free_port, poem_port,
-               listen_transformer
+               listen_transformer, tcp_port
 - clients:     fetch, netstring, ClientRun, open_connections
 - twistd:      load_tac, pidfile, listening_ports
 - logs:        capture_log, quiet
-- spec:        VersionSpec (import it from tests.support.spec)
+- spec:        VersionSpec
 
 Everything here is written for trial TestCases (twisted.trial.unittest),
 which run unchanged under both `trial tests` and `python -m pytest`. The
@@ -22,28 +26,35 @@ bound every wait with a timeout, so a test never hangs and never leaves the
 reactor dirty.
 """
 
-from .paths import (
-    BIN, POETRY, PORT_RE, PYTHON, ROOT, TWISTD, WARNFLAGS,
-    load_script, path, poem_bytes, script_argv, twistd_argv,
-)
-from .environment import child_env
-from .waiting import poll, with_timeout
-from .processes import Server, run, run_script, start, start_script
-from .servers import (
-    TestServerFactory, free_port, listen, listen_transformer, poem_port, serve,
-)
-from .clients import ClientRun, fetch, netstring, open_connections
-from .twistd import listening_ports, load_tac, pidfile
-from .logs import capture_log, quiet
+import importlib
 
-__all__ = [
-    "BIN", "POETRY", "PORT_RE", "PYTHON", "ROOT", "TWISTD", "WARNFLAGS",
-    "load_script", "path", "poem_bytes", "script_argv", "twistd_argv",
-    "child_env", "poll", "with_timeout",
-    "Server", "run", "run_script", "start", "start_script",
-    "TestServerFactory", "free_port", "listen", "listen_transformer",
-    "poem_port", "serve",
-    "ClientRun", "fetch", "netstring", "open_connections",
-    "listening_ports", "load_tac", "pidfile",
-    "capture_log", "quiet",
-]
+_WHERE = {
+    "paths": ("ROOT", "POETRY", "BIN", "PYTHON", "TWISTD", "WARNFLAGS", "PORT_RE",
+              "path", "poem_bytes", "load_script", "script_argv", "twistd_argv"),
+    "environment": ("child_env", "set_env", "raise_nofile"),
+    "waiting": ("with_timeout", "poll"),
+    "processes": ("spawn", "start", "start_script", "run", "run_script", "Server",
+                  "Program", "Programs", "STOP_GRACE", "ready_regex"),
+    "servers": ("listen", "serve", "TestServerFactory", "free_port", "poem_port",
+                "listen_transformer", "tcp_port"),
+    "clients": ("fetch", "netstring", "ClientRun", "open_connections"),
+    "twistd": ("load_tac", "pidfile", "listening_ports"),
+    "logs": ("capture_log", "quiet"),
+    "spec": ("VersionSpec",),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,93 +1,127 @@
-"""Running programs as child processes from a test, under the reactor."""
+"""The one process runner: spawn a program, keep its output, wait (bounded)
+for the line that names its port, and stop it with SIGTERM, then SIGKILL.
+
+Two flavours share the argv, the environment, the ready-line regex and the
+stop policy defined here:
+
+- under the reactor, for tests: `spawn`, `start`, `start_script`, `run`,
+  `run_script`, and `Server` (output kept in memory);
+- blocking (subprocess and time), for tools/demo.py and bench/harness.py,
+  which must not run a reactor: `Program` and `Programs` (output written to
+  a log file, never to a pipe that could fill up and block the program).
+
+This module imports no Twisted at module level, so the blocking flavour
+costs the demo and the bench no reactor; the reactor flavour imports it when
+first used.
+"""
 
 import re
-
-from twisted.internet import defer, protocol, reactor
-from twisted.internet.error import ProcessDone, ProcessTerminated
-from twisted.internet.utils import getProcessOutputAndValue
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 from .environment import child_env
 from .paths import PORT_RE, ROOT, script_argv
-from .waiting import with_timeout
+
+# The stop policy: SIGTERM, then SIGKILL if the program is still there
+# STOP_GRACE seconds later. Every program here stops on SIGTERM within a
+# fraction of a second; the grace only bounds a program that hangs.
+STOP_GRACE = 10
+# How long a program may take to print its ready line.
+START_TIMEOUT = 15
 
 
-def run(argv, env=None, cwd=None, timeout=30):
-    """Run a command; fire with (stdout, stderr, exit code) as bytes, bytes, int.
-
-    getProcessOutputAndValue reports a signal death as a negative-free
-    failure tuple; we turn that into an exit code too, so tests can assert."""
-    d = getProcessOutputAndValue(
-        argv[0], argv[1:], env=child_env(env), path=str(cwd or ROOT)
-    )
-
-    def by_signal(f):
-        out, err, sig = f.value
-        return out, err, -sig
-
-    d.addErrback(by_signal)
-    return with_timeout(d, timeout, " ".join(map(str, argv)))
+def ready_regex(pattern):
+    """A bytes regex from a bytes or str pattern, compiled or not (the ready
+    line is searched for in raw output)."""
+    if isinstance(pattern, re.Pattern):
+        if isinstance(pattern.pattern, bytes):
+            return pattern
+        return re.compile(pattern.pattern.encode(), pattern.flags & ~re.UNICODE)
+    if isinstance(pattern, str):
+        pattern = pattern.encode()
+    return re.compile(pattern)
 
 
-def run_script(rel, *args, env=None, cwd=None, timeout=30):
-    """Run `python -W error::DeprecationWarning SCRIPT ARGS` from the repo root."""
-    return run(script_argv(rel, *args), env=env, cwd=cwd, timeout=timeout)
+def _port_of(match):
+    return int(match.group(1)) if match.groups() else None
 
 
-class _Watcher(protocol.ProcessProtocol):
-    """Collects a child's output, fires `ready` when a line matches, and
-    `ended` when the process is gone."""
+def _shown(argv):
+    return " ".join(map(str, argv))
 
-    def __init__(self, ready_re):
-        self.ready_re = ready_re
-        self.out = b""
-        self.err = b""
-        self.ready = defer.Deferred()
-        self.ended = defer.Deferred()
-        self.status = None
-        self.waiters = []
 
-    def outReceived(self, data):
-        self.out += data
-        self._check()
+# -- reactor flavour, for tests ----------------------------------------------
 
-    def errReceived(self, data):
-        self.err += data
-        self._check()
+def _reactor():
+    from twisted.internet import reactor
 
-    def _check(self):
-        if self.ready is not None:
-            m = self.ready_re.search(self.out) or self.ready_re.search(self.err)
-            if m:
-                d, self.ready = self.ready, None
-                d.callback(m)
-        for item in list(self.waiters):
-            regex, d = item
-            m = regex.search(self.out + self.err)
-            if m:
-                self.waiters.remove(item)
-                d.callback(m)
+    return reactor
 
-    def processEnded(self, reason):
-        self.status = reason.value
-        if self.ready is not None:
-            d, self.ready = self.ready, None
-            d.errback(
-                AssertionError(
-                    "process exited before it was ready:\n"
-                    + (self.out + self.err).decode("utf-8", "replace")
-                )
-            )
-        self.ended.callback(reason.value)
+
+def _watcher_class():
+    from twisted.internet import defer, protocol
+
+    class Watcher(protocol.ProcessProtocol):
+        """Collects a child's output, fires the waiters whose regex the
+        output matches, and `ended` when the process is gone."""
+
+        def __init__(self):
+            self.out = b""
+            self.err = b""
+            self.ended = defer.Deferred()
+            self.status = None
+            self.waiters = []
+
+        def outReceived(self, data):
+            self.out += data
+            self.check()
+
+        def errReceived(self, data):
+            self.err += data
+            self.check()
+
+        def check(self):
+            for item in list(self.waiters):
+                regex, d = item
+                m = regex.search(self.out) or regex.search(self.err)
+                if m:
+                    self.waiters.remove(item)
+                    d.callback(m)
+
+        def processEnded(self, reason):
+            self.status = reason.value
+            waiters, self.waiters = self.waiters, []
+            for regex, d in waiters:
+                d.errback(AssertionError(
+                    f"process exited before its output matched {regex.pattern!r}:\n"
+                    + (self.out + self.err).decode("utf-8", "replace")))
+            self.ended.callback(reason.value)
+
+    return Watcher
 
 
 class Server:
-    """A program running in a child process, with the port it announced."""
+    """A program running in a child process under the reactor, with the port
+    it announced (`port`, None until known)."""
 
-    def __init__(self, transport, watcher, port):
-        self.transport = transport
-        self.watcher = watcher
-        self.port = port
-        self.pid = transport.pid
+    def __init__(self, argv, env=None, cwd=None):
+        self.argv = [str(a) for a in argv]
+        self.watcher = _watcher_class()()
+        self.transport = _reactor().spawnProcess(
+            self.watcher, self.argv[0], self.argv, env=child_env(env),
+            path=str(cwd or ROOT))
+        self.pid = self.transport.pid
+        self.port = None
+
+    @property
+    def out(self):
+        return self.watcher.out
+
+    @property
+    def err(self):
+        return self.watcher.err
 
     @property
     def output(self):
@@ -97,6 +131,10 @@ class Server:
         return self.watcher.status is None
 
     def exit_code(self):
+        """0, the exit status, minus the signal that killed it, or None
+        while it runs."""
+        from twisted.internet.error import ProcessDone, ProcessTerminated
+
         s = self.watcher.status
         if isinstance(s, ProcessDone):
             return 0
@@ -104,82 +142,223 @@ class Server:
             return s.exitCode if s.exitCode is not None else -s.signal
         return None
 
-    def stop(self, timeout=10):
-        """SIGTERM, then wait (bounded) for the process to be gone; SIGKILL
-        if it will not go. Fires when the process has been reaped."""
-        if self.watcher.status is not None:
+    def signal(self, name):
+        """Send a signal ("INT", "TERM", ...) if the process still runs."""
+        if self.running():
+            self.transport.signalProcess(name)
+
+    def stop(self, timeout=STOP_GRACE):
+        """SIGTERM, then SIGKILL if it is still there `timeout` seconds
+        later. Fires when the process has been reaped."""
+        from twisted.internet import defer
+
+        if not self.running():
             return defer.succeed(self.watcher.status)
-        try:
-            self.transport.signalProcess("TERM")
-        except Exception:
-            pass
+        self.signal("TERM")
         d = defer.Deferred()
         self.watcher.ended.addBoth(lambda r: d.called or d.callback(r))
-
-        def kill():
-            if not d.called:
-                try:
-                    self.transport.signalProcess("KILL")
-                except Exception:
-                    pass
-
-        call = reactor.callLater(timeout, kill)
+        call = _reactor().callLater(timeout, lambda: self.running() and self.signal("KILL"))
         d.addBoth(lambda r: (call.active() and call.cancel(), r)[1])
         return d
 
     def wait_for(self, pattern, timeout=10):
-        """Fire with the match once the output (stdout + stderr) matches
-        `pattern` (bytes regex or bytes); bounded in time."""
-        regex = re.compile(pattern if isinstance(pattern, bytes) else re.escape(pattern.encode()))
+        """Fire with the match once stdout or stderr matches `pattern` (a
+        compiled regex, a bytes regex, or a str taken literally); bounded
+        in time."""
+        from twisted.internet import defer
+
+        if isinstance(pattern, str):
+            pattern = re.escape(pattern.encode())
+        regex = ready_regex(pattern)
         d = defer.Deferred()
-        self.watcher.waiters.append((regex, d))
-        self.watcher._check()
+        item = (regex, d)
+        self.watcher.waiters.append(item)
+        self.watcher.check()
+        if not d.called and not self.running():
+            self.watcher.waiters.remove(item)
+            d.errback(AssertionError(
+                f"process had exited; its output never matched {regex.pattern!r}:\n"
+                + self.output.decode("utf-8", "replace")))
 
         def give_up(result, t):
-            item = (regex, d)
             if item in self.watcher.waiters:
                 self.watcher.waiters.remove(item)
             raise AssertionError(
                 f"output never matched {regex.pattern!r} within {t}s; output:\n"
-                + self.output.decode("utf-8", "replace")
-            )
+                + self.output.decode("utf-8", "replace"))
 
-        return d.addTimeout(timeout, reactor, onTimeoutCancel=give_up)
+        return d.addTimeout(timeout, _reactor(), onTimeoutCancel=give_up)
 
     def wait(self, timeout=10):
-        """Wait (bounded) for the process to exit by itself."""
+        """Wait (bounded) for the process to exit by itself; fires with its
+        exit code as exit_code() gives it."""
+        from twisted.internet import defer
+
+        from .waiting import with_timeout
+
         d = defer.Deferred()
-        self.watcher.ended.addBoth(lambda r: d.called or d.callback(r))
-        return with_timeout(d, timeout, f"process {self.pid} exit")
+        self.watcher.ended.addBoth(lambda r: d.called or d.callback(self.exit_code()))
+        return with_timeout(d, timeout, f"exit of {_shown(self.argv)}")
+
+    def result(self, timeout=30):
+        """Fires with (stdout, stderr, exit code) once it has exited."""
+        d = self.wait(timeout)
+        return d.addCallback(lambda code: (self.out, self.err, code))
 
 
-@defer.inlineCallbacks
-def start(testcase, argv, ready=PORT_RE, env=None, cwd=None, timeout=15):
-    """Spawn argv, wait (bounded) until its output matches `ready`, and
-    register a cleanup that stops it. `ready` is a regex (compiled, bytes or
-    str). Fires with a Server whose .port is the first group of the match
-    (when there is one)."""
-    if isinstance(ready, (bytes, str)):
-        ready = re.compile(ready.encode() if isinstance(ready, str) else ready)
-    watcher = _Watcher(ready)
-    transport = reactor.spawnProcess(
-        watcher, argv[0], list(map(str, argv)), env=child_env(env),
-        path=str(cwd or ROOT),
-    )
-    server = Server(transport, watcher, None)
+def spawn(testcase, argv, env=None, cwd=None):
+    """Start argv (from the repo root unless cwd says otherwise) and return
+    its Server at once; at cleanup it is stopped (TERM, then KILL)."""
+    server = Server(argv, env=env, cwd=cwd)
     testcase.addCleanup(server.stop)
-    try:
-        m = yield with_timeout(watcher.ready, timeout, f"start of {argv}")
-    except AssertionError as e:
-        raise AssertionError(
-            f"{e}\noutput so far:\n{watcher.out.decode(errors='replace')}"
-            f"{watcher.err.decode(errors='replace')}"
-        )
-    if m.groups():
-        server.port = int(m.group(1))
     return server
 
 
-def start_script(testcase, rel, *args, ready=PORT_RE, env=None, timeout=15):
-    """Start `python SCRIPT ARGS` from the repo root and wait for its port."""
-    return start(testcase, script_argv(rel, *args), ready=ready, env=env, timeout=timeout)
+def start(testcase, argv, ready=PORT_RE, env=None, cwd=None, timeout=START_TIMEOUT):
+    """Spawn argv, wait (bounded) until its output matches `ready`, and stop
+    it at cleanup. Fires with the Server; its .port is the first group of
+    the match, when the regex has one."""
+    server = spawn(testcase, argv, env=env, cwd=cwd)
+    d = server.wait_for(ready_regex(ready), timeout)
+
+    def started(match):
+        server.port = _port_of(match)
+        return server
+
+    return d.addCallback(started)
+
+
+def start_script(testcase, rel, *args, ready=PORT_RE, env=None, cwd=None,
+                 timeout=START_TIMEOUT):
+    """Start `python -W... SCRIPT ARGS` and wait for its port line."""
+    return start(testcase, script_argv(rel, *args), ready=ready, env=env, cwd=cwd,
+                 timeout=timeout)
+
+
+def run(argv, env=None, cwd=None, timeout=30):
+    """Run a command to its end; fire with (stdout, stderr, exit code), the
+    code negative for a signal. Killed (and the test failed) if it runs
+    past `timeout`."""
+    from twisted.internet import defer
+
+    from .waiting import with_timeout
+
+    server = Server(argv, env=env, cwd=cwd)
+    done = defer.Deferred()
+    server.watcher.ended.addBoth(
+        lambda _: done.callback((server.out, server.err, server.exit_code())))
+
+    def overrun(result, t):
+        server.signal("KILL")
+        return server.watcher.ended.addCallback(lambda _: result)
+
+    d = with_timeout(done, timeout, _shown(argv))
+    d.addErrback(lambda f: overrun(f, timeout))
+    return d
+
+
+def run_script(rel, *args, env=None, cwd=None, timeout=30):
+    """Run `python -W error::DeprecationWarning SCRIPT ARGS` from the repo root."""
+    return run(script_argv(rel, *args), env=env, cwd=cwd, timeout=timeout)
+
+
+# -- blocking flavour, for the demo and the bench ---------------------------
+
+class Program:
+    """A program started without a reactor. Its output goes to `logpath`;
+    wait_ready() polls that file (bounded) for the ready line."""
+
+    def __init__(self, argv, logpath, cwd=None, env=None, ready=PORT_RE,
+                 timeout=START_TIMEOUT):
+        self.argv = [str(a) for a in argv]
+        self.logpath = Path(logpath)
+        self.ready_re = ready_regex(ready)
+        self.timeout = timeout
+        self.port = None
+        with open(self.logpath, "wb") as log:
+            self.proc = subprocess.Popen(
+                self.argv, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, cwd=str(cwd or ROOT), env=child_env(env))
+        self.pid = self.proc.pid
+
+    def output(self):
+        """Everything it has printed so far (stdout and stderr), as text."""
+        return self.logpath.read_bytes().decode("utf-8", "replace")
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def wait_ready(self):
+        """Wait (bounded) for the ready line and set .port. If it exits or
+        takes too long, stop it and raise RuntimeError with its output."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            m = self.ready_re.search(self.logpath.read_bytes())
+            if m:
+                self.port = _port_of(m)
+                return self
+            if not self.running() or time.monotonic() > deadline:
+                self.stop()
+                why = (f"exit {self.proc.returncode}" if self.proc.returncode is not None
+                       and self.proc.returncode >= 0 else f"no ready line in {self.timeout}s")
+                raise RuntimeError(
+                    f"{_shown(self.argv)} did not start ({why}):\n{self.output()[-2000:]}")
+            time.sleep(0.02)  # a file cannot be waited on; poll it
+
+    def stop(self, grace=STOP_GRACE):
+        """SIGTERM, then SIGKILL after `grace` seconds; returns the exit code."""
+        if self.running():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.wait()
+
+
+class Programs:
+    """Programs started together and stopped together, in reverse order, at
+    the end of a `with` block (also on errors and Ctrl-C), so nothing is
+    left running. Logs go to TMPDIR/NAME.log."""
+
+    program = Program
+
+    def __init__(self, tmpdir):
+        self.tmpdir = Path(tmpdir)
+        self.started = []
+
+    def start(self, name, argv, **kw):
+        """Start one program and wait for its ready line."""
+        return self.start_all([(name, argv, kw)])[0]
+
+    def start_all(self, specs):
+        """Start several programs at once, then wait for each to be ready:
+        [(name, argv, keywords)] -> [Program]."""
+        progs = []
+        for name, argv, kw in specs:
+            prog = self.program(argv, self.tmpdir / f"{name}.log", **kw)
+            prog.name = name
+            self.started.append(prog)
+            progs.append(prog)
+        for prog in progs:
+            prog.wait_ready()
+        return progs
+
+    def stop(self, prog):
+        prog.stop()
+        self.started.remove(prog)
+
+    def stop_all(self):
+        """Stop every program, newest first; the names of any that would
+        not go (none: SIGKILL always does)."""
+        for prog in reversed(self.started):
+            prog.stop()
+        left = [p.name for p in self.started if p.running()]
+        self.started = []
+        return left
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_all()

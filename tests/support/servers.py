@@ -113,3 +113,10 @@ def listen_transformer(testcase, broken=False):
     if broken:
         factory.transform = lambda name, poem: None
     return serve(testcase, factory)
+
+
+def tcp_port(tcp_server):
+    """The port a running `internet.TCPServer` service listens on. The
+    service keeps its listening port private (`_port`); this is the one
+    place that reads it."""
+    return tcp_server._port.getHost().port

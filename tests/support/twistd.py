@@ -8,6 +8,7 @@ import tempfile
 from twisted.application import internet, service
 
 from .paths import path
+from .servers import tcp_port
 
 
 def pidfile(testcase):
@@ -41,7 +42,7 @@ def listening_ports(multi):
     ports = []
     for child in multi:
         if isinstance(child, internet.TCPServer):
-            ports.append(child._port.getHost().port)
+            ports.append(tcp_port(child))
         elif isinstance(child, service.MultiService):
             ports.extend(listening_ports(child))
     return ports
