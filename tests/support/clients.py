@@ -32,12 +32,22 @@ class _CollectFactory(protocol.ClientFactory):
     def __init__(self, send):
         self.send = send
         self.connector = None
+        self.proto = None
         # Cancelling the fetch hangs up on the server.
         self.done = defer.Deferred(self._cancel)
 
+    def buildProtocol(self, addr):
+        self.proto = super().buildProtocol(addr)
+        return self.proto
+
     def _cancel(self, d):
+        # A client that gives up resets the connection: a FIN would only be
+        # a half-close, which a server may rightly answer in full.
         self.done = None
-        self.connector.disconnect()
+        if self.proto is not None and self.proto.transport is not None:
+            self.proto.transport.abortConnection()
+        else:
+            self.connector.stopConnecting()
 
     def clientConnectionFailed(self, connector, reason):
         d, self.done = self.done, None
@@ -48,7 +58,8 @@ class _CollectFactory(protocol.ClientFactory):
 def fetch(port, send=None, host="127.0.0.1", timeout=10):
     """Connect, optionally send bytes, and fire with every byte received
     until the server closes. A raw peer for exact-bytes assertions.
-    Cancelling the returned Deferred drops the connection."""
+    Cancelling the returned Deferred aborts the connection (a reset), as a
+    client that hangs up does."""
     factory = _CollectFactory(send)
     d = factory.done
     factory.connector = reactor.connectTCP(host, port, factory, timeout=timeout)
