@@ -12,17 +12,17 @@ LoopingCall ticks every DELAY seconds and writes the next chunk to each
 connected client; it runs only while someone is connected. A client gets
 its first chunk at once, on connect, and the rest on the shared ticks, so a
 poem of K chunks arrives within (K - 1) * DELAY. Scheduling one callLater per
-connection per chunk costs a heap operation each time and, at 10,000
-clients, delivery falls behind the nominal time by a factor of three.
+connection per chunk costs a heap operation each time, and with thousands
+of clients delivery falls well behind the nominal time.
 
 The tick catches up rather than skipping. A plain LoopingCall skips the
-intervals it missed, so once one tick (with its 10,000 writes) takes longer
-than DELAY, every client waits two intervals for its next chunk. Made with
-LoopingCall.withCount, the tick learns how many intervals have passed and
-sends that many chunks at once, so each client stays on schedule: at
-10,000 clients, 10 bytes every 0.1 s, delivery stays within 1.1x of the
-nominal time (bench/README.md). A client that leaves early is simply
-dropped from the set, so no timer can fire into a closed transport.
+intervals it missed, so once one tick (with thousands of writes) takes
+longer than DELAY, every client waits two intervals for its next chunk.
+Made with LoopingCall.withCount, the tick learns how many intervals have
+passed and sends that many chunks at once, so each client stays on
+schedule. What this buys, measured with thousands of clients, is in
+bench/README.md. A client that leaves early is simply dropped from the
+set, so no timer can fire into a closed transport.
 
     python twisted-server/slowpoetry.py --port 10000 --num-bytes 30 --delay 0.1 poetry/ecstasy.txt
 """
