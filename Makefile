@@ -39,6 +39,8 @@ test: trial pytest
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# twistd writes a dropin.cache beside every plugin folder it scans (ours and
+# exercises/part-16's); trial -j2 leaves _trial_temp* and its lock files.
 clean:
-	rm -rf $(VENV) _trial_temp .pytest_cache twisted/plugins/dropin.cache *.egg-info
-	find . -name __pycache__ -prune -exec rm -rf {} +
+	rm -rf $(VENV) _trial_temp* .pytest_cache *.egg-info build
+	find . \( -name __pycache__ -o -name dropin.cache \) -prune -exec rm -rf {} +
