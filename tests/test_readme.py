@@ -398,18 +398,35 @@ class CitationsTest(TestCase):
         self.assertGreater(count, 150)
         self.assertEqual(missing, [])
 
-    def test_every_faults_row_names_a_test(self):
+    def test_every_test_column_is_filled(self):
+        """In every table with a "test" column (the maps, the faults tables,
+        the examples and exercises), each row names a test. Map rows with no
+        program (Parts 1, 20-22) are the only ones allowed to leave it empty,
+        and a row may say "the same" as the row above it."""
+        empty, rows = [], 0
+        for readme in readmes():
+            for header, body in tables(readme.read_text(encoding="utf-8")):
+                if "test" not in header:
+                    continue
+                col = header.index("test")
+                for cells in body:
+                    rows += 1
+                    cell = cells[col] if col < len(cells) else ""
+                    if cited_tests_in(cell) or cell == "the same":
+                        continue
+                    if readme == TOP and not expand(cells[1]):
+                        continue
+                    empty.append(f"{rel(readme)}: {cells[0]}")
+        self.assertGreater(rows, 150)
+        self.assertEqual(empty, [])
+
+    def test_faults_tables_name_their_tests(self):
         text = (ROOT / "twisted-server/README.md").read_text(encoding="utf-8")
-        start = text.index("## Faults we tested")
-        rows = 0
-        for line in text[start:].splitlines():
-            if line.startswith("| ") and not line.startswith(("| fault", "| more faults",
-                                                               "| program")):
-                rows += 1
-                cells = line.strip().strip("|").split(" | ")
-                tests = [c for c, _ in cited_tests_in(cells[-1])]
-                self.assertTrue(tests or cells[-1].strip() == "the same", line)
-        self.assertGreater(rows, 30)
+        faults = text[text.index("## Faults we tested"):]
+        tables_found = [h for h, _ in tables(faults)]
+        self.assertGreaterEqual(len(tables_found), 6)
+        for header in tables_found:
+            self.assertEqual(header[-1], "test", header)
 
     def test_finger_citations(self):
         if not FINGER_MERGED:
@@ -418,6 +435,22 @@ class CitationsTest(TestCase):
         # Once merged, the tests above check them with everything else; this
         # one only makes sure the top README still points to finger/.
         self.assertIn("finger/README.md", top_text())
+
+
+def tables(text):
+    """(header cells, [row cells]) for every Markdown table in text."""
+    found, header, body = [], None, []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip()[1:-1].split("|")]
+            if header is None:
+                header = [c.lower() for c in cells]
+            elif not set(line) <= set("|-: "):
+                body.append(cells)
+        elif header is not None:
+            found.append((header, body))
+            header, body = None, []
+    return found
 
 
 def cited_tests_in(cell):
