@@ -41,7 +41,7 @@ PROGRAM_DIRS = ("twisted-client", "twisted-server", "deferred-examples", "inline
                 "basic-twisted", "blocking-server", "blocking-client", "async-client",
                 "twisted/plugins", "finger", "writing-servers", "exercises")
 PROGRAM_SUFFIXES = (".py", ".tac", "")
-NOT_PROGRAMS = {"README.md", "dropin.cache"}
+NOT_PROGRAMS = {"README.md", "dropin.cache", "__init__.py"}
 
 # The finger tutorial is built on another branch. Until finger/ is in this
 # tree, what the READMEs say about it is checked by one test that skips,
@@ -91,9 +91,27 @@ def is_finger(name):
 
 # --- paths -------------------------------------------------------------------
 
+def without_original_columns(text):
+    """The text with the cells of "original" columns blanked: they name the
+    original tutorial's files, which need not exist here."""
+    out, skip = [], set()
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            skip = set()
+            out.append(line)
+            continue
+        cells = line.strip()[1:-1].split("|")
+        if not skip and not set(line) <= set("|-: "):
+            heads = [c.strip().lower() for c in cells]
+            skip = {i for i, h in enumerate(heads) if h in ("original", "the original")} or {-1}
+        out.append("|".join("" if i in skip else c for i, c in enumerate(cells)))
+    return "\n".join(out)
+
+
 def named_paths(path):
-    """(name, resolved path) for every repository path a README names."""
-    text = path.read_text(encoding="utf-8")
+    """(name, resolved path) for every repository path a README names,
+    outside the "original" columns of its tables."""
+    text = without_original_columns(path.read_text(encoding="utf-8"))
     found = set()
     for span in code_spans(text):
         for token in span.split():
