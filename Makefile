@@ -40,7 +40,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 # twistd writes a dropin.cache beside every plugin folder it scans (ours and
-# exercises/part-16's); trial -j2 leaves _trial_temp* and its lock files.
+# exercises/part-16's); trial -j2 leaves _trial_temp* and its lock files;
+# `make bench` writes its runs to bench/out/.
 clean:
-	rm -rf $(VENV) _trial_temp* .pytest_cache *.egg-info build
+	rm -rf $(VENV) _trial_temp* .pytest_cache *.egg-info build bench/out
 	find . \( -name __pycache__ -o -name dropin.cache \) -prune -exec rm -rf {} +

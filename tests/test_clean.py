@@ -11,7 +11,7 @@ from twisted.trial.unittest import SkipTest, TestCase
 
 from tests.support import ROOT
 
-# What `make venv`, `make test` and twistd runs leave behind.
+# What `make venv`, `make test`, `make bench` and twistd runs leave behind.
 LEFT_BEHIND = [
     ".venv/bin/python",
     ".venv/.installed",
@@ -24,15 +24,16 @@ LEFT_BEHIND = [
     "exercises/part-16/twisted/plugins/dropin.cache",
     "twisted/plugins/__pycache__/fastpoetry_plugin.cpython-311.pyc",
     "tests/support/__pycache__/spec.cpython-311.pyc",
+    "bench/out/results.json",
 ]
-# Sources, and what a reader's own runs produce: kept.
+# Sources, the committed bench results, and a running daemon's pidfile: kept.
 KEPT = [
     "twisted/plugins/fastpoetry_plugin.py",
     "exercises/part-16/twisted/plugins/fastpoetry2_plugin.py",
     "tests/test_poetry.py",
     "poetry/ecstasy.txt",
     "twistd.pid",
-    "bench/out/results.json",
+    "bench/results/results.json",
 ]
 
 
