@@ -275,27 +275,43 @@ class HangupService(service.Service):
     re-open the log file; with no log file, stop cleanly. The same as in
     poetryproxy_plugin.py: each plugin stands alone."""
 
-    previous = None
+    installed = False
+    previous = None  # the handler we replaced
 
-    def __init__(self, logfile, syslog=False):
+    def __init__(self, logfile, syslog=False, reactor=None):
+        if reactor is None:
+            from twisted.internet import reactor
         self.logfile = logfile  # absolute path of twistd's log file, or None
         self.syslog = syslog
+        self.reactor = reactor
+
+    def privilegedStartService(self):
+        # As early as twistd lets us (makeService puts this service first):
+        # before the port line is logged, so that a SIGHUP sent once the
+        # server is seen to be up finds the handler in place.
+        self.install()
+        service.Service.privilegedStartService(self)
 
     def startService(self):
+        self.install()
         service.Service.startService(self)
-        self.previous = signal.signal(signal.SIGHUP, self.received)
+
+    def install(self):
+        if not self.installed:
+            self.previous = signal.signal(signal.SIGHUP, self.received)
+            self.installed = True
 
     def stopService(self):
-        if self.previous is not None:
-            signal.signal(signal.SIGHUP, self.previous)
-            self.previous = None
+        if self.installed:
+            previous = self.previous if self.previous is not None else signal.SIG_DFL
+            signal.signal(signal.SIGHUP, previous)
+            self.installed = False
         return service.Service.stopService(self)
 
     def received(self, signum, frame):
         # A signal handler runs between two bytecodes: do the work in the
         # reactor, as twistd's own SIGUSR1 handler does.
-        from twisted.internet import reactor
-        reactor.callFromThread(self.hangup)
+        self.reactor.callFromThread(self.hangup)
 
     def log_files(self):
         """twistd's LogFile for our path. twistd keeps it to itself, so we
@@ -313,9 +329,8 @@ class HangupService(service.Service):
         elif self.syslog:
             log.info("SIGHUP: logging to syslog, there is no log file to re-open.")
         else:
-            from twisted.internet import reactor
             log.info("SIGHUP: no log file to re-open (logging to stdout); stopping.")
-            reactor.stop()
+            self.reactor.stop()
 
 
 def twistd_logfile(options):
@@ -386,12 +401,12 @@ class TransformServiceMaker:
                                    max_connections=options["max-connections"],
                                    request_timeout=options["request-timeout"])
         top = service.MultiService()
-        ListeningService(options["port"], factory, options["iface"],
-                         options["backlog"], "Serving transforms on {address}.",
-                         ).setServiceParent(top)
         parent = getattr(options, "parent", None)
         HangupService(twistd_logfile(options),
                       syslog=bool(parent and parent.get("syslog"))).setServiceParent(top)
+        ListeningService(options["port"], factory, options["iface"],
+                         options["backlog"], "Serving transforms on {address}.",
+                         ).setServiceParent(top)
         return top
 
 
