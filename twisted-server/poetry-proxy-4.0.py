@@ -380,9 +380,10 @@ class ProxyService:
             return
         fetch, self.fetch = self.fetch, None
         waiters, self.waiters = self.waiters, []
+        count = len(waiters)
         log.info("Stopping: cancelled the poem download from {host}:{port} "
-                 "({count} clients were waiting).",
-                 host=self.host, port=self.port, count=len(waiters))
+                 "and closed {clients}.", host=self.host, port=self.port,
+                 clients=f"{count} waiting client{'s' if count != 1 else ''}")
         fetch.cancel()
         for waiter in waiters:
             waiter.errback(Failure(CancelledError("the proxy is stopping")))
