@@ -10,6 +10,7 @@ subprocess.
 import errno
 import io
 import os
+import re
 import resource
 import signal
 import sys
@@ -403,7 +404,7 @@ class ShutdownTest(InMemory, TestCase):
         self.assertNotIn(b"Could not fetch", server.output)
 
 
-def clock_event(log, kind, **fields):
+def port_event(log, kind, **fields):
     """One of the events tcp.Port's accept loop logs (twisted.internet.tcp._accept)."""
     formats = {
         "encountered": "EMFILE encountered; releasing reserved file descriptor.",
@@ -423,10 +424,10 @@ class AcceptErrorsTest(InMemory, TestCase):
         port_log = Logger(namespace="twisted.internet.tcp.Port", observer=accept_errors)
 
         def burst(n):
-            clock_event(port_log, "encountered")
+            port_event(port_log, "encountered")
             for i in range(n):
-                clock_event(port_log, "closed", address=("127.0.0.1", 40000 + i))
-            clock_event(port_log, "rereserving")
+                port_event(port_log, "closed", address=("127.0.0.1", 40000 + i))
+            port_event(port_log, "rereserving")
 
         burst(3)
         self.assertEqual(self.log, [])  # the first line waits for the end of the burst
@@ -442,7 +443,7 @@ class AcceptErrorsTest(InMemory, TestCase):
         clock.advance(0.01)
         self.assertEqual(self.log[1:], [warning + "5 clients closed unserved"])
         clock.advance(5)
-        clock_event(port_log, "failed", acceptError="ENOBUFS")
+        port_event(port_log, "failed", acceptError="ENOBUFS")
         clock.advance(0)
         self.assertEqual(self.log[2:], [
             "Could not accept new connections (ENOBUFS: No buffer space available): "
@@ -469,7 +470,7 @@ class AcceptErrorsTest(InMemory, TestCase):
         self.assertEqual(replies, [b""] * 5)
 
         def closed():
-            counts = [int(n) for n in __import__("re").findall(
+            counts = [int(n) for n in re.findall(
                 rb"Could not accept new connections \(EMFILE: Too many open files\): "
                 rb"(\d+) clients? closed unserved", server.err)]
             return sum(counts) == 5 and counts
