@@ -60,8 +60,8 @@ class HangupSpec(VersionSpec):
         self.reactor = _Reactor()
 
     def test_log_file_is_reopened(self):
-        directory = os.path.abspath(self.mktemp())
-        os.makedirs(directory)
+        # A fresh directory, removed at cleanup (the one pidfile() makes).
+        directory = os.path.dirname(support.pidfile(self))
         logfile = LogFile("twistd.log", directory)
         self.addCleanup(logfile.close)
         path = os.path.join(directory, "twistd.log")
@@ -132,9 +132,9 @@ class TwistdHangupTest(TestCase):
 
     @defer.inlineCallbacks
     def test_transformpoetry_reopens_its_log_file(self):
-        tmp = os.path.abspath(self.mktemp())
-        os.makedirs(tmp)
-        log, pid = os.path.join(tmp, "twistd.log"), os.path.join(tmp, "twistd.pid")
+        pid = support.pidfile(self)
+        tmp = os.path.dirname(pid)
+        log = os.path.join(tmp, "twistd.log")
         server = support.spawn(self, support.twistd_argv(
             "-n", "--logfile", log, "--pidfile", pid, "transformpoetry", "--port", "0"), cwd=tmp)
         ready = re.compile(rb"Serving transforms on .*port=(\d+)\)")
@@ -162,9 +162,8 @@ class TwistdHangupTest(TestCase):
 
     @defer.inlineCallbacks
     def test_poetryproxy_logging_to_stdout_stops_cleanly(self):
-        tmp = os.path.abspath(self.mktemp())
-        os.makedirs(tmp)
-        pid = os.path.join(tmp, "twistd.pid")
+        pid = support.pidfile(self)
+        tmp = os.path.dirname(pid)
         server = yield support.start(self, support.twistd_argv(
             "-n", "--pidfile", pid, "poetryproxy", "--port", "0",
             "--server", support.free_port()), cwd=tmp)

@@ -10,7 +10,9 @@ good request is served again.
 """
 
 import os
+import shutil
 import stat
+import tempfile
 
 from twisted.internet import defer, endpoints, protocol, reactor, task
 from twisted.internet.address import IPv4Address
@@ -187,8 +189,9 @@ class TransformTestScriptTest(TestCase):
     system has (here an ncat-like `nc` on PATH, which rejects -q)."""
 
     def setUp(self):
-        bin_dir = self.mktemp()
-        os.makedirs(bin_dir)
+        # Not self.mktemp(): under pytest it would leave the folder in the checkout.
+        bin_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, bin_dir, True)
         nc = os.path.join(bin_dir, "nc")
         with open(nc, "w") as f:
             f.write(FAKE_NCAT)
