@@ -550,10 +550,11 @@ def main(argv=None):
 
     # A stdout that failed may still hold buffered text; Python's last
     # flush at exit would print "Exception ignored ..." for it.
-    try:
-        sys.stdout.flush()
-    except OSError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if sys.stdout is not None:  # None when started with stdout closed
+        try:
+            sys.stdout.flush()
+        except OSError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":
