@@ -155,13 +155,21 @@ class AddressTest(TestCase):
             self.assertIn(why, str(raised.exception), bad)
 
     @defer.inlineCallbacks
-    def test_malformed_address_is_exit_2_and_bracketed_ipv6_is_served(self):
+    def test_bracketed_ipv6_is_served(self):
         port, _ = poetry_server(self, SCIENCE, interface="::1")
-        out, err, code = yield support.run(client_argv("--no-transform", f"[::1]:{port}"))
-        self.assertEqual((out, err, code), (SCIENCE + b"\n", b"", 0))
-        out, err, code = yield support.run(client_argv("--no-transform", "localhost:10001:5"))
-        self.assertEqual((out, code), (b"", 2))
-        self.assertTrue(err.endswith(
-            b"get-poetry.py: error: argument [HOST:]PORT: invalid address "
-            b"'localhost:10001:5': use HOST:PORT, with an IPv6 host in brackets, "
-            b"e.g. [::1]:10001\n"), err)
+        (host, port), = client.parse_args(["--no-transform", f"[::1]:{port}"]).addresses
+        poem = yield support.with_timeout(
+            defer.Deferred.fromCoroutine(client.get_poetry(reactor, host, port)), 10, "the poem")
+        self.assertEqual(poem, SCIENCE.decode("utf-8"))
+
+    def test_malformed_address_is_a_usage_error(self):
+        stderr = io.StringIO()
+        self.patch(sys, "stderr", stderr)
+        self.patch(sys, "argv", ["get-poetry.py"])  # argparse's prog
+        with self.assertRaises(SystemExit) as raised:
+            client.parse_args(["--no-transform", "localhost:10001:5"])
+        self.assertEqual(raised.exception.code, 2)
+        self.assertTrue(stderr.getvalue().endswith(
+            "get-poetry.py: error: argument [HOST:]PORT: invalid address "
+            "'localhost:10001:5': use HOST:PORT, with an IPv6 host in brackets, "
+            "e.g. [::1]:10001\n"), stderr.getvalue())

@@ -531,11 +531,14 @@ class AddressTest(TestCase):
                     parse(bad)
                 self.assertIn(why, str(raised.exception), bad)
 
-    @defer.inlineCallbacks
     def test_script_usage_error_exit_2(self):
-        out, err, code = yield support.run_script(SCRIPT, "localhost:10001:5")
-        self.assertEqual((out, code), (b"", 2))
-        self.assertTrue(err.endswith(
-            b"poetry-proxy-4.0.py: error: argument [HOST:]PORT: invalid address "
-            b"'localhost:10001:5': use HOST:PORT, with an IPv6 host in brackets, "
-            b"e.g. [::1]:10001\n"), err)
+        stderr = io.StringIO()
+        self.patch(sys, "stderr", stderr)
+        self.patch(sys, "argv", ["poetry-proxy-4.0.py"])  # argparse's prog
+        with self.assertRaises(SystemExit) as raised:
+            proxy.parse_args(["localhost:10001:5"])
+        self.assertEqual(raised.exception.code, 2)
+        self.assertTrue(stderr.getvalue().endswith(
+            "poetry-proxy-4.0.py: error: argument [HOST:]PORT: invalid address "
+            "'localhost:10001:5': use HOST:PORT, with an IPv6 host in brackets, "
+            "e.g. [::1]:10001\n"), stderr.getvalue())
