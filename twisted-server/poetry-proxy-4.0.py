@@ -26,10 +26,14 @@ The caching proxy of 1.0-3.0, hardened for real use:
 - A failed fetch is logged once, through twisted.logger, and every waiting
   client is closed with no data: a proxy that cannot get the poem sends no
   poem at all, rather than a truncated one.
-- Cancel (Part 19): a client that hangs up stops waiting; the upstream
-  download is cancelled only when no other client still waits for it. A
-  client that only half-closes (shuts its write side, as `nc -N` does) has
-  not hung up: it still gets the poem (IHalfCloseableProtocol).
+- Cancel (Part 19): a client whose connection is lost stops waiting; the
+  upstream download is cancelled only when no other client still waits for
+  it. A client that only half-closes (shuts its write side, as `nc -N`
+  does) has not hung up: it still gets the poem (IHalfCloseableProtocol).
+  TCP cannot tell that EOF from a client that closed altogether, so such a
+  client keeps its place until the download ends (bounded by --deadline);
+  a reset is what counts as hanging up. Part 19's
+  demonstration with Ctrl-C is the text's proxy 3.0, which is unchanged.
 - Stopping (SIGTERM, Ctrl-C) cancels a download under way: that is not a
   failed fetch, so it is logged at info level, never as an error.
 - The text's progress messages ("Fetching poem from server.") are printed
