@@ -487,8 +487,13 @@ class AcceptErrorsTest(InMemory, TestCase):
         upstream = support.serve(self, support.TestServerFactory(POEM))
         server = yield support.start_script(self, SCRIPT, "--port", "0", upstream)
         soft, hard = resource.prlimit(server.pid, resource.RLIMIT_NOFILE)
-        used = {int(fd) for fd in os.listdir(f"/proc/{server.pid}/fd")}
+        fds = f"/proc/{server.pid}/fd"
+        used = {int(fd) for fd in os.listdir(fds)}
         lowest_free = min(set(range(len(used) + 1)) - used)
+        # Twisted's spare descriptor must lie below the new limit, or its
+        # release would not make room for accept().
+        reserved = [fd for fd in used if os.readlink(f"{fds}/{fd}") == "/dev/null"]
+        self.assertTrue(reserved and max(reserved) < lowest_free, (used, reserved))
         # Now no descriptor below the limit is free: every accept() fails
         # with EMFILE, and Twisted's recovery closes the client at once.
         resource.prlimit(server.pid, resource.RLIMIT_NOFILE, (lowest_free, hard))
