@@ -19,10 +19,22 @@ What it adds to 8.0:
                      whole poem (or its transform reply) in time, so a
                      server that accepts and then stays silent cannot hang
                      the client;
+  --max-size BYTES   give up on a poem larger than this (default 1 MiB), so a
+                     server that never stops sending cannot grow the
+                     client's memory: "... failed: poem larger than N bytes";
+  [::1]:PORT         an IPv6 host goes in brackets; host:port:extra is a
+                     usage error (exit 2), as other malformed addresses are;
   the poems are printed in the order of the arguments, once all are in
   (Part 18, exercise 4); each failed download or transform is one line on
   stderr; a failed transform prints the poem untransformed, as 8.0 does;
   the exit status is 0 only if every poem arrived, 1 otherwise.
+
+A stdout that goes away is not an error: with `get-poetry.py ... | head -1`,
+once head has stopped reading, the client stops printing poems and ends
+quietly, as Unix filters do (failures are still reported on stderr, and the
+exit status is as above). A stdout that cannot be written for another
+reason (`>/dev/full`: no space left) is one line on stderr and exit 1.
+Neither prints a traceback.
 
 The poetry protocol has no length header, so a poem is complete only when
 the server closes the connection cleanly. A connection that is reset, a
@@ -37,6 +49,8 @@ reactor and turns the result into the exit status.
 """
 
 import argparse
+import errno
+import os
 import sys
 
 from twisted.internet import defer, task
@@ -50,11 +64,26 @@ from twisted.protocols.basic import NetstringReceiver
 from twisted.python.failure import Failure
 
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_SIZE = 1024 * 1024  # bytes; poems are a few KB
 
 
 def parse_address(text):
-    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
-    host, _, port = text.rpartition(":")
+    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1.
+
+    An IPv6 host goes in brackets, [::1]:10001. Without brackets, a host
+    with colons is accepted only if it is an IPv6 address (::1:10001), so
+    that host:port:extra is a usage error, not a host named "host:port"."""
+    if text.startswith("["):
+        host, bracket, port = text[1:].partition("]:")
+        if not bracket or not isIPv6Address(host):
+            raise argparse.ArgumentTypeError(
+                f"invalid address {text!r}: write an IPv6 host as [HOST]:PORT, e.g. [::1]:10001")
+    else:
+        host, _, port = text.rpartition(":")
+        if ":" in host and not isIPv6Address(host):
+            raise argparse.ArgumentTypeError(
+                f"invalid address {text!r}: use HOST:PORT, with an IPv6 host in brackets, "
+                "e.g. [::1]:10001")
     try:
         port = int(port)
     except ValueError:
@@ -72,6 +101,16 @@ def positive_seconds(text):
     if not 0 < seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: must be more than 0")
     return seconds
+
+
+def positive_size(text):
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: not a number of bytes")
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: must be at least 1")
+    return size
 
 
 def transform_name(text):
@@ -101,6 +140,10 @@ def parse_args(argv=None):
                         default=DEFAULT_TIMEOUT,
                         help="time allowed for connecting and receiving each poem, "
                              f"and for each transform (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--max-size", metavar="BYTES", type=positive_size,
+                        default=DEFAULT_MAX_SIZE,
+                        help="largest poem accepted, in bytes "
+                             f"(default: {DEFAULT_MAX_SIZE}, 1 MiB)")
     args = parser.parse_args(argv)
     if args.no_transform:
         args.xform_addr = None
@@ -118,13 +161,26 @@ class PoetryError(Exception):
 
 class PoetryProtocol(Protocol):
     """Collects a poem; `finished` fires with the text when the server
-    closes cleanly, or fails. Cancelling `finished` drops the connection."""
+    closes cleanly, or fails. Cancelling `finished` drops the connection.
+    A poem larger than max_size bytes fails at once, and the connection
+    is dropped: an endless server must not grow our memory."""
 
-    def __init__(self):
+    def __init__(self, max_size=DEFAULT_MAX_SIZE):
         self.chunks = []
+        self.received = 0
+        self.max_size = max_size
         self.finished = defer.Deferred(self._cancel)
 
     def dataReceived(self, data):
+        if self.finished is None:
+            return
+        self.received += len(data)
+        if self.received > self.max_size:
+            d, self.finished = self.finished, None
+            self.chunks = []
+            self.transport.abortConnection()
+            d.errback(PoetryError(f"poem larger than {self.max_size} bytes"))
+            return
         self.chunks.append(data)
 
     def connectionLost(self, reason):
@@ -217,10 +273,10 @@ def client_endpoint(reactor, host, port):
     return HostnameEndpoint(reactor, host, port)
 
 
-async def get_poetry(reactor, host, port):
+async def get_poetry(reactor, host, port, max_size=DEFAULT_MAX_SIZE):
     """Download a poem; returns its text."""
     endpoint = client_endpoint(reactor, host, port)
-    protocol = await connectProtocol(endpoint, PoetryProtocol())
+    protocol = await connectProtocol(endpoint, PoetryProtocol(max_size))
     return await protocol.finished
 
 
@@ -259,12 +315,15 @@ class Outcome:
         self.warning = None
 
 
-async def get_transformed_poem(reactor, address, proxy, xform_name, timeout):
+async def get_transformed_poem(reactor, address, proxy, xform_name, timeout,
+                               max_size=DEFAULT_MAX_SIZE):
     """Download one poem and transform it; never raises."""
     outcome = Outcome(address)
-    addr = "%s:%d" % address
+    host, port = address
+    addr = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
-        outcome.poem = await with_timeout(reactor, get_poetry(reactor, *address), timeout)
+        outcome.poem = await with_timeout(reactor, get_poetry(reactor, *address, max_size),
+                                          timeout)
     except Exception as e:
         outcome.error = f"The poem download from {addr} failed: {describe(e, timeout)}"
         return outcome
@@ -286,7 +345,8 @@ async def poetry_main(reactor, args):
 
     work = defer.gatherResults([
         defer.Deferred.fromCoroutine(
-            get_transformed_poem(reactor, address, proxy, args.transform, args.timeout))
+            get_transformed_poem(reactor, address, proxy, args.transform, args.timeout,
+                                 args.max_size))
         for address in args.addresses
     ])
     # On Ctrl-C or SIGTERM, cancel what is still running; the poems that
@@ -295,16 +355,34 @@ async def poetry_main(reactor, args):
 
     outcomes = await work
 
+    stdout_open = True
     for outcome in outcomes:  # in argument order
         if outcome.error is not None:
             print(outcome.error, file=sys.stderr, flush=True)
             continue
         if outcome.warning is not None:
             print(outcome.warning, file=sys.stderr, flush=True)
-        print(outcome.poem, flush=True)
+        if stdout_open:
+            stdout_open = print_poem(outcome.poem)
 
     if any(outcome.poem is None for outcome in outcomes):
         raise SystemExit(1)
+
+
+def print_poem(poem):
+    """Print one poem; False once our reader has gone away (EPIPE).
+    Any other failure to write (ENOSPC, EIO) ends the client: one line on
+    stderr, exit 1."""
+    try:
+        print(poem, flush=True)
+    except OSError as e:
+        # Whatever is left in stdout's buffer can never be written: send it
+        # to /dev/null, or Python's last flush at exit prints a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if e.errno == errno.EPIPE:
+            return False  # `| head`: the reader has all it wanted
+        raise SystemExit(f"get-poetry.py: cannot write the poems to stdout: {e}")
+    return True
 
 
 def main(argv=None):

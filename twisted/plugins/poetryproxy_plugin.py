@@ -4,21 +4,39 @@ Original: none; the text suggests a plugin for the poetry proxy.
 
     twistd -n poetryproxy --port 10000 --server 10001             (in the foreground)
     twistd poetryproxy --port 10000 --server otherhost:10001 --expiry 600
-    kill `cat twistd.pid`
+    kill `cat twistd.pid`                                         (stop)
+    kill -HUP `cat twistd.pid`                                    (re-open twistd.log)
 
 The proxy itself is twisted-server/poetry-proxy-4.0.py (single flight,
-cache expiry, connect and read timeouts, failures logged once, cancel when
-the last waiting client leaves). Rather than keep a second copy of it here,
-the plugin loads that file and only turns twistd options into a running
-service. Its messages go to the twistd log: the text's "Fetching poem from
-server." lines as stdout, and each failed fetch as one error line.
+cache expiry, connect and read timeouts, a deadline and a size limit for
+each download, failures logged once, cancel when the last waiting client's
+connection is lost, rate-limited warnings when accept() fails). Rather than
+keep a second copy of it here, the plugin loads that file and only turns
+twistd options into a running service. Its messages go to the twistd log:
+the text's "Fetching poem from server." lines as stdout, and each failed
+fetch as one error line. Stopping while a download is under way cancels it
+and logs that at info level: a restart is not a failed fetch.
+
+Signals: SIGTERM (and Ctrl-C with -n) stop the proxy; twistd removes its
+pidfile. SIGUSR1 is twistd's own: it rotates the log file (twistd.log ->
+twistd.log.1). SIGHUP re-opens the log file, for rotation tools such as
+logrotate that move the file away first: "SIGHUP: re-opening the log file
+..." ends the old file and "SIGHUP: re-opened the log file ..." starts the
+new one. With no log file to re-open (twistd -n logging to stdout, whose
+terminal hung up) SIGHUP stops the proxy cleanly, as SIGTERM does, and the
+pidfile is removed; with --syslog it only logs that it was received.
+(Without this, SIGHUP's default action killed twistd on the spot, silently,
+leaving a stale pidfile.)
 
 Bad options (a missing --server, a bad address, port or timeout) are usage
 errors raised from Options: twistd prints them and exits 1 before any port is
 bound.
 """
 
+import gc
 import importlib.util
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -26,6 +44,7 @@ from twisted.application import service
 from twisted.logger import Logger
 from twisted.plugin import IPlugin
 from twisted.python import usage
+from twisted.python.logfile import BaseLogFile
 from zope.interface import implementer
 
 log = Logger(namespace="poetryproxy")
@@ -46,7 +65,9 @@ def load_proxy():
 
 class ListeningService(service.Service):
     """Listens on a TCP port and logs the address it got, so `--port 0`
-    is usable. (internet.TCPServer does the same but keeps the port private.)"""
+    is usable. (internet.TCPServer does the same but keeps the port private.)
+    The port is the proxy's own (listen_tcp), which reports accept()
+    failures at most once a second."""
 
     listening = None
 
@@ -59,9 +80,8 @@ class ListeningService(service.Service):
 
     def privilegedStartService(self):
         # Before twistd drops privileges, so a low port works as root.
-        from twisted.internet import reactor
-        self.listening = reactor.listenTCP(self.port, self.factory, backlog=self.backlog,
-                                           interface=self.interface)
+        self.listening = load_proxy().listen_tcp(self.port, self.factory, self.backlog,
+                                                 self.interface)
         log.info(self.message, address=self.listening.getHost())
         service.Service.privilegedStartService(self)
 
@@ -77,6 +97,93 @@ class ListeningService(service.Service):
             return listening.stopListening()
 
 
+class ProxyStopper(service.Service):
+    """Stops the proxy service before the reactor drops its connections,
+    so a download cut short by a restart is not logged as a failure."""
+
+    def __init__(self, proxy_service):
+        self.proxy_service = proxy_service
+
+    def stopService(self):
+        self.proxy_service.stop()
+        return service.Service.stopService(self)
+
+
+class HangupService(service.Service):
+    """What SIGHUP means for this twistd service (see the module docstring):
+    re-open the log file; with no log file, stop cleanly."""
+
+    installed = False
+    previous = None  # the handler we replaced
+
+    def __init__(self, logfile, syslog=False, reactor=None):
+        if reactor is None:
+            from twisted.internet import reactor
+        self.logfile = logfile  # absolute path of twistd's log file, or None
+        self.syslog = syslog
+        self.reactor = reactor
+
+    def privilegedStartService(self):
+        # As early as twistd lets us (makeService puts this service first):
+        # before the port line is logged, so that a SIGHUP sent once the
+        # server is seen to be up finds the handler in place.
+        self.install()
+        service.Service.privilegedStartService(self)
+
+    def startService(self):
+        self.install()
+        service.Service.startService(self)
+
+    def install(self):
+        if not self.installed:
+            self.previous = signal.signal(signal.SIGHUP, self.received)
+            self.installed = True
+
+    def stopService(self):
+        if self.installed:
+            previous = self.previous if self.previous is not None else signal.SIG_DFL
+            signal.signal(signal.SIGHUP, previous)
+            self.installed = False
+        return service.Service.stopService(self)
+
+    def received(self, signum, frame):
+        # A signal handler runs between two bytecodes: do the work in the
+        # reactor, as twistd's own SIGUSR1 handler does.
+        self.reactor.callFromThread(self.hangup)
+
+    def log_files(self):
+        """twistd's LogFile for our path. twistd keeps it to itself, so we
+        look for it among the live objects; there is one per process."""
+        return [obj for obj in gc.get_objects()
+                if isinstance(obj, BaseLogFile) and obj.path == self.logfile and not obj.closed]
+
+    def hangup(self):
+        files = self.log_files() if self.logfile is not None else []
+        if files:
+            log.info("SIGHUP: re-opening the log file {path}.", path=self.logfile)
+            for logfile in files:
+                logfile.reopen()
+            log.info("SIGHUP: re-opened the log file {path}.", path=self.logfile)
+        elif self.syslog:
+            log.info("SIGHUP: logging to syslog, there is no log file to re-open.")
+        else:
+            log.info("SIGHUP: no log file to re-open (logging to stdout); stopping.")
+            self.reactor.stop()
+
+
+def twistd_logfile(options):
+    """The absolute path of the file twistd logs to, or None (stdout, syslog).
+    twistd's own options are the parent of the plugin's."""
+    parent = getattr(options, "parent", None)
+    if parent is None or parent.get("syslog"):
+        return None
+    logfile = parent.get("logfile")
+    if logfile == "-" or (not logfile and parent.get("nodaemon")):
+        return None
+    # twistd opens it (LogFile.fromFullPath) before it changes directory.
+    return os.path.abspath(logfile or "twistd.log")
+
+
 def port_number(value):
     port = int(value)
     if not 0 <= port <= 65535:
@@ -88,25 +195,30 @@ port_number.coerceDoc = "A number from 0 to 65535; 0 picks a free port."
 
 
 def server_address(value):
-    """[HOST:]PORT -> (host, port); the host defaults to 127.0.0.1."""
-    host, _, port = value.rpartition(":")
+    """[HOST:]PORT -> (host, port), with the script's rules: the host
+    defaults to 127.0.0.1, an IPv6 host goes in brackets ([::1]:10001)."""
+    proxy = load_proxy()
     try:
-        port = int(port)
-    except ValueError:
-        raise ValueError(f"invalid address {value!r}: the port must be a number")
-    if not 0 < port <= 65535:
-        raise ValueError(f"invalid address {value!r}: no such port")
-    return host or "127.0.0.1", port
+        return proxy.parse_address(value)
+    except proxy.argparse.ArgumentTypeError as e:
+        raise ValueError(str(e))
 
 
-server_address.coerceDoc = "[HOST:]PORT; the host defaults to 127.0.0.1."
+server_address.coerceDoc = "[HOST:]PORT; the host defaults to 127.0.0.1; [::1]:PORT for IPv6."
 
 
 def positive_seconds(value):
     seconds = float(value)
-    if not seconds > 0:
+    if not 0 < seconds < float("inf"):
         raise ValueError(f"{value} is not a positive number of seconds")
     return seconds
+
+
+def byte_count(value):
+    size = int(value)
+    if size < 1:
+        raise ValueError(f"{value} is not a positive number of bytes")
+    return size
 
 
 def expiry_seconds(value):
@@ -126,6 +238,11 @@ class Options(usage.Options):
          "Seconds the server may stay silent during a download.", positive_seconds],
         ["connect-timeout", None, 10.0,
          "Seconds allowed to connect to the server.", positive_seconds],
+        ["deadline", None, 60.0,
+         "Seconds allowed for a whole download, from the connection to the last byte.",
+         positive_seconds],
+        ["max-size", None, 1048576,
+         "Largest poem accepted, in bytes (a larger one is a failed download).", byte_count],
         ["expiry", None, 7200.0,
          "Seconds a cached poem is kept (0: for ever).", expiry_seconds],
         ["backlog", None, 1024, "Length of the listen queue.", int],
@@ -150,11 +267,20 @@ class ProxyServiceMaker:
         host, port = options["server"]
         proxy_service = proxy.ProxyService(host, port, timeout=options["timeout"],
                                            connect_timeout=options["connect-timeout"],
-                                           expiry=options["expiry"])
+                                           expiry=options["expiry"],
+                                           max_size=options["max-size"],
+                                           deadline=options["deadline"])
         factory = proxy.PoetryProxyFactory(proxy_service)
-        return ListeningService(
+        top = service.MultiService()
+        parent = getattr(options, "parent", None)
+        HangupService(twistd_logfile(options),
+                      syslog=bool(parent and parent.get("syslog"))).setServiceParent(top)
+        ListeningService(
             options["port"], factory, options["iface"], options["backlog"],
-            f"Proxying poetry on {{address}} for the server at {host}:{port}.")
+            f"Proxying poetry on {{address}} for the server at {host}:{port}.",
+        ).setServiceParent(top)
+        ProxyStopper(proxy_service).setServiceParent(top)
+        return top
 
 
 service_maker = ProxyServiceMaker()

@@ -6,7 +6,8 @@ hardened for deployment:
 
     twistd -n transformpoetry --port 10001                   (in the foreground)
     twistd transformpoetry --port 10001 --timeout 30 --max-connections 500
-    kill `cat twistd.pid`
+    kill `cat twistd.pid`                                    (stop)
+    kill -HUP `cat twistd.pid`                               (re-open twistd.log)
 
 The protocol is the text's: one netstring NAME.POEM in, one netstring with
 the transformed poem out, then the server closes. What 1.0 drops silently,
@@ -25,15 +26,33 @@ and then closes the connection without a reply:
 - "not UTF-8": the request is not text;
 - "idle": a client that sends nothing, or half a netstring, for --timeout
   seconds (default 30; TimeoutMixin);
+- "slow request": a request not complete within --request-timeout seconds
+  (default 60) of its first byte. The idle timer restarts on every byte, so
+  without this deadline a client sending one byte a second (slowloris)
+  would hold its connection, and a --max-connections slot, for ever;
 - "too many connections": with --max-connections N, connection N+1 is
   closed at once while N are open.
 
 A transform that raises is logged with its traceback (log.failure); it is
 never an "Unhandled Error". The listen queue is long (--backlog 1024) so a
 burst of a thousand clients is accepted.
+
+Signals: SIGTERM (and Ctrl-C with -n) stop the server; twistd removes its
+pidfile. SIGUSR1 is twistd's own: it rotates the log file (twistd.log ->
+twistd.log.1). SIGHUP re-opens the log file, for rotation tools such as
+logrotate that move the file away first: "SIGHUP: re-opening the log file
+..." ends the old file and "SIGHUP: re-opened the log file ..." starts the
+new one. With no log file to re-open (twistd -n logging to stdout, whose
+terminal hung up) SIGHUP stops the server cleanly, as SIGTERM does, and the
+pidfile is removed; with --syslog it only logs that it was received.
+(Without this, SIGHUP's default action killed twistd on the spot, silently,
+leaving a stale pidfile.)
 """
 
+import gc
+import os
 import re
+import signal
 
 from twisted.application import service
 from twisted.internet.protocol import ServerFactory
@@ -42,6 +61,7 @@ from twisted.plugin import IPlugin
 from twisted.protocols.basic import NetstringReceiver
 from twisted.protocols.policies import TimeoutMixin
 from twisted.python import usage
+from twisted.python.logfile import BaseLogFile
 from zope.interface import implementer
 
 log = Logger(namespace="transformpoetry")
@@ -70,8 +90,9 @@ class TransformService:
 
 class TransformProtocol(NetstringReceiver, TimeoutMixin):
 
-    done = False  # the request was answered or rejected; ignore the rest
-    head = b""    # the first bytes received, which hold the length prefix
+    done = False    # the request was answered or rejected; ignore the rest
+    head = b""      # the first bytes received, which hold the length prefix
+    deadline = None  # the DelayedCall that ends a request too slow to arrive
 
     def connectionMade(self):
         peer = self.transport.getPeer()
@@ -84,6 +105,11 @@ class TransformProtocol(NetstringReceiver, TimeoutMixin):
         if self.done:
             return
         self.resetTimeout()
+        if self.deadline is None and data:
+            # The whole request must arrive within --request-timeout of its
+            # first byte, however often bytes come (the idle timer restarts).
+            self.deadline = self.factory.clock.callLater(
+                self.factory.request_timeout, self.request_too_slow)
         self.received += len(data)
         if len(self.head) < HEAD:
             self.head += data[:HEAD - len(self.head)]
@@ -140,18 +166,36 @@ class TransformProtocol(NetstringReceiver, TimeoutMixin):
 
     def finish(self):
         self.done = True
-        self.setTimeout(None)
+        self.stop_timers()
         self.transport.loseConnection()
+
+    def stop_timers(self):
+        self.setTimeout(None)
+        if self.deadline is not None:
+            if self.deadline.active():
+                self.deadline.cancel()
+            self.deadline = None
 
     def timeoutConnection(self):
         log.warn("Closed an idle connection from {peer}: nothing for {timeout:g}s, "
                  "{received} bytes of a request received",
                  peer=self.peer, timeout=self.factory.timeout, received=self.received)
         self.done = True
+        self.stop_timers()
+        self.transport.loseConnection()
+
+    def request_too_slow(self):
+        self.deadline = None
+        log.warn("Closed a slow request from {peer}: not complete within {deadline:g}s "
+                 "of its first byte, {received} bytes received",
+                 peer=self.peer, deadline=self.factory.request_timeout,
+                 received=self.received)
+        self.done = True
+        self.stop_timers()
         self.transport.loseConnection()
 
     def connectionLost(self, reason):
-        self.setTimeout(None)
+        self.stop_timers()
         self.factory.connections -= 1
 
 
@@ -159,11 +203,13 @@ class TransformFactory(ServerFactory):
 
     protocol = TransformProtocol
 
-    def __init__(self, service, timeout=30.0, max_connections=0, clock=None):
+    def __init__(self, service, timeout=30.0, max_connections=0, clock=None,
+                 request_timeout=60.0):
         if clock is None:
             from twisted.internet import reactor as clock
         self.service = service
         self.timeout = timeout
+        self.request_timeout = request_timeout
         self.max_connections = max_connections
         self.clock = clock
         self.connections = 0
@@ -224,6 +270,82 @@ class ListeningService(service.Service):
             return listening.stopListening()
 
 
+class HangupService(service.Service):
+    """What SIGHUP means for this twistd service (see the module docstring):
+    re-open the log file; with no log file, stop cleanly. The same as in
+    poetryproxy_plugin.py: each plugin stands alone."""
+
+    installed = False
+    previous = None  # the handler we replaced
+
+    def __init__(self, logfile, syslog=False, reactor=None):
+        if reactor is None:
+            from twisted.internet import reactor
+        self.logfile = logfile  # absolute path of twistd's log file, or None
+        self.syslog = syslog
+        self.reactor = reactor
+
+    def privilegedStartService(self):
+        # As early as twistd lets us (makeService puts this service first):
+        # before the port line is logged, so that a SIGHUP sent once the
+        # server is seen to be up finds the handler in place.
+        self.install()
+        service.Service.privilegedStartService(self)
+
+    def startService(self):
+        self.install()
+        service.Service.startService(self)
+
+    def install(self):
+        if not self.installed:
+            self.previous = signal.signal(signal.SIGHUP, self.received)
+            self.installed = True
+
+    def stopService(self):
+        if self.installed:
+            previous = self.previous if self.previous is not None else signal.SIG_DFL
+            signal.signal(signal.SIGHUP, previous)
+            self.installed = False
+        return service.Service.stopService(self)
+
+    def received(self, signum, frame):
+        # A signal handler runs between two bytecodes: do the work in the
+        # reactor, as twistd's own SIGUSR1 handler does.
+        self.reactor.callFromThread(self.hangup)
+
+    def log_files(self):
+        """twistd's LogFile for our path. twistd keeps it to itself, so we
+        look for it among the live objects; there is one per process."""
+        return [obj for obj in gc.get_objects()
+                if isinstance(obj, BaseLogFile) and obj.path == self.logfile and not obj.closed]
+
+    def hangup(self):
+        files = self.log_files() if self.logfile is not None else []
+        if files:
+            log.info("SIGHUP: re-opening the log file {path}.", path=self.logfile)
+            for logfile in files:
+                logfile.reopen()
+            log.info("SIGHUP: re-opened the log file {path}.", path=self.logfile)
+        elif self.syslog:
+            log.info("SIGHUP: logging to syslog, there is no log file to re-open.")
+        else:
+            log.info("SIGHUP: no log file to re-open (logging to stdout); stopping.")
+            self.reactor.stop()
+
+
+def twistd_logfile(options):
+    """The absolute path of the file twistd logs to, or None (stdout, syslog).
+    twistd's own options are the parent of the plugin's."""
+    parent = getattr(options, "parent", None)
+    if parent is None or parent.get("syslog"):
+        return None
+    logfile = parent.get("logfile")
+    if logfile == "-" or (not logfile and parent.get("nodaemon")):
+        return None
+    # twistd opens it (LogFile.fromFullPath) before it changes directory.
+    return os.path.abspath(logfile or "twistd.log")
+
+
 def port_number(value):
     port = int(value)
     if not 0 <= port <= 65535:
@@ -236,7 +358,7 @@ port_number.coerceDoc = "A number from 0 to 65535; 0 picks a free port."
 
 def positive_seconds(value):
     seconds = float(value)
-    if not seconds > 0:
+    if not 0 < seconds < float("inf"):
         raise ValueError(f"{value} is not a positive number of seconds")
     return seconds
 
@@ -255,6 +377,8 @@ class Options(usage.Options):
         ["iface", None, "localhost", "The interface to listen on."],
         ["timeout", None, 30.0,
          "Seconds a client may stay silent before it is disconnected.", positive_seconds],
+        ["request-timeout", None, 60.0,
+         "Seconds allowed for a whole request, from its first byte.", positive_seconds],
         ["max-connections", None, 0,
          "Most connections open at once (0: no limit).", count],
         ["backlog", None, 1024, "Length of the listen queue.", int],
@@ -274,9 +398,16 @@ class TransformServiceMaker:
 
     def makeService(self, options):
         factory = TransformFactory(TransformService(), timeout=options["timeout"],
-                                   max_connections=options["max-connections"])
-        return ListeningService(options["port"], factory, options["iface"],
-                                options["backlog"], "Serving transforms on {address}.")
+                                   max_connections=options["max-connections"],
+                                   request_timeout=options["request-timeout"])
+        top = service.MultiService()
+        parent = getattr(options, "parent", None)
+        HangupService(twistd_logfile(options),
+                      syslog=bool(parent and parent.get("syslog"))).setServiceParent(top)
+        ListeningService(options["port"], factory, options["iface"],
+                         options["backlog"], "Serving transforms on {address}.",
+                         ).setServiceParent(top)
+        return top
 
 
 service_maker = TransformServiceMaker()
