@@ -180,7 +180,7 @@ int main(int argc, char **argv)
     long started = 0;
     struct epoll_event evs[1024];
     if (rate <= 0)
-        for (long i = 0; i < conc; i++) start_one();
+        for (long i = 0; i < conc; i++, started++) start_one();
     for (;;) {
         double t = now();
         if (t > give_up || (t >= stop_at && open_now == 0)) break;
@@ -221,9 +221,9 @@ int main(int argc, char **argv)
     if (nrefused) { printf("%s\"ECONNREFUSED\": %ld", sep, nrefused); sep = ", "; }
     if (nother) printf("%s\"other\": %ld", sep, nother);
     printf("}, \"wall\": %.6f, \"cpu\": %.6f, \"cpu_util\": %.4f, \"rate\": %.1f, "
-           "\"offered_rate\": %.1f, \"open_peak\": %ld, \"sched_run\": %.6f, "
+           "\"offered_rate\": %.1f, \"started\": %ld, \"open_peak\": %ld, \"sched_run\": %.6f, "
            "\"sched_wait\": %.6f, \"latency\": ",
-           wall, cpu, cpu / wall, ok / wall, rate, open_peak, run1 - run0, wait1 - wait0);
+           wall, cpu, cpu / wall, ok / wall, rate, started, open_peak, run1 - run0, wait1 - wait0);
     if (nlat)
         printf("{\"n\": %ld, \"p50\": %.6f, \"p99\": %.6f, \"max\": %.6f, \"mean\": %.6f}",
                nlat, pick(50), pick(99), lat[nlat - 1], mean / nlat);

@@ -116,7 +116,7 @@ def main(argv=None):
     print(f"CPU µs per log line, min of {rep} rounds of {n}; observer: {kind}")
     row("log.msg(f'... {getPeer()}'), the text's line (legacy bridge + observer)",
         lambda: log.msg(f"sending 2804 bytes of poetry to {transport.getPeer()}"))
-    row("Logger.info(f'... {getPeer()}') (observer included)",
+    row("Logger.info('... {n} ... {peer!r}', n=..., peer=getPeer()) (observer included)",
         lambda: logger.info("sending {n} bytes of poetry to {peer!r}", n=2804,
                             peer=transport.getPeer()))
     row("the observer alone: format + timestamp + write + flush",

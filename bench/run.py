@@ -29,6 +29,7 @@ import datetime
 import json
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -219,10 +220,17 @@ def publish():
         f"{PUBLISHED.relative_to(harness.ROOT)} and {README.relative_to(harness.ROOT)}")
 
 
+def stop_on_sigterm(signum, frame):
+    # SystemExit unwinds the `with Programs(...)` blocks, so the servers
+    # a benchmark started are stopped too (SIGTERM's default would orphan them).
+    sys.exit(128 + signum)
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.publish:
         return publish()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     sizes = dict(TINY if args.tiny else FULL)
     if args.runs:
         sizes["runs"] = sizes["throughput_runs"] = args.runs

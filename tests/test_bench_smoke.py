@@ -3,11 +3,13 @@ at tiny size once and check the files it writes, plus the pieces that are
 easy to get subtly wrong: the load clients' counts, the plots, and what
 `make bench` installs. No figure is judged here: benchmarks go in bench/."""
 
+import atexit
 import hashlib
 import json
 import re
 import shutil
 import struct
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -113,16 +115,28 @@ class LoadClientTest(TestCase):
         self.assertEqual(r["errors"], {"ECONNREFUSED": 4})
 
 
+_built = {}
+
+
+def built_loadgen():
+    """bench/loadgen.c compiled once per test process (as run.py does it),
+    in a directory removed when the process exits."""
+    if not _built:
+        build = tempfile.mkdtemp(prefix="loadgen-")
+        atexit.register(shutil.rmtree, build, True)
+        harness = support.load_script("bench/harness.py")
+        _built["result"] = harness.build_loadgen(build)
+    return _built["result"]
+
+
 class LoadGeneratorTest(TestCase):
     """bench/loadgen.c, built as `make bench` builds it, counts the same way."""
 
     def setUp(self):
-        cc = shutil.which("cc")
-        if cc is None:
+        if not shutil.which("cc"):
             # bench/run.py then falls back to load.py; SmokeTest checks that.
             raise SkipTest("no C compiler: the bench uses load.py instead")
-        self.harness = support.load_script("bench/harness.py")
-        self.binary, note = self.harness.build_loadgen(Path(self.mktemp()).resolve())
+        self.binary, note = built_loadgen()
         self.assertIsNotNone(self.binary, note)
 
     def serve(self, poem):

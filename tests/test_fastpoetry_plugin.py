@@ -105,7 +105,9 @@ class ServiceStopTest(TestCase):
         svc.stopService()
         (event,) = events
         self.assertEqual(re.findall(r"port=(\d+)", formatEvent(event)), ["3001", "3002"])
-        self.assertEqual(reactor.getDelayedCalls(), [])
+        self.assertIsNone(svc.connections.call)
+        self.assertEqual([c for c in reactor.getDelayedCalls()
+                          if c.func == svc.connections.flush], [])
 
 
 class _Fetch(protocol.Protocol):
