@@ -9,7 +9,9 @@ each serving a burst of clients and then stopped with SIGTERM."""
 
 import os
 import re
+import shutil
 import signal
+import tempfile
 
 from twisted.internet import defer, endpoints, protocol, reactor, task
 from twisted.internet.address import IPv4Address
@@ -145,8 +147,9 @@ class TwistdLoggingTest(TestCase):
     CLIENTS = 40
 
     def setUp(self):
-        self.tmp = os.path.abspath(self.mktemp())
-        os.makedirs(self.tmp)
+        # Not self.mktemp(): under pytest that is a folder in the checkout.
+        self.tmp = tempfile.mkdtemp(prefix="fastpoetry-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
 
     @defer.inlineCallbacks
     def burst(self, port):
@@ -213,8 +216,9 @@ class PoemMustBeARegularFileTest(TestCase):
     writes, so --poem naming one hung option checking with no output."""
 
     def setUp(self):
-        self.tmp = os.path.abspath(self.mktemp())
-        os.makedirs(self.tmp)
+        # Not self.mktemp(): under pytest that is a folder in the checkout.
+        self.tmp = tempfile.mkdtemp(prefix="fastpoetry-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
         self.fifo = os.path.join(self.tmp, "poem.fifo")
         os.mkfifo(self.fifo)
         # Hold the FIFO open read-write, so an open() for reading would not
