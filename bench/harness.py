@@ -293,22 +293,7 @@ def run_loop(loadgen, port, concurrency, duration, expect, grace=10, rate=0,
 
 def run_load(args, cpu=None, timeout=120):
     """Run bench/load.py with args and return its JSON report (a dict)."""
-    import json
-
-    argv = [PYTHON, str(BENCH / "load.py"), *map(str, args)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    pin(proc.pid, cpu)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise RuntimeError(f"load client did not finish in {timeout}s: {args}")
-    if proc.returncode != 0:
-        raise RuntimeError(f"load client failed ({proc.returncode}): "
-                           f"{err.decode(errors='replace')[-2000:]}")
-    return json.loads(out)
+    return _run_json([PYTHON, BENCH / "load.py", *args], cpu, timeout, "load client")
 
 
 # -- numbers ---------------------------------------------------------------

@@ -160,6 +160,17 @@ class LoadGeneratorTest(TestCase):
         self.assertLessEqual(r["open_peak"], 5)
 
     @defer.inlineCallbacks
+    def test_fixed_rate_never_offers_more_than_the_rate(self):
+        port = self.serve(b"y" * 300)
+        r = yield self.loop(port, 10, 0.25, 300, 5, 200)
+        self.assertEqual((r["offered_rate"], r["failed"], r["hung"]), (200, 0, 0))
+        # Started on schedule: at most rate x duration (+1 at time zero),
+        # and every one of them served.
+        self.assertGreater(r["started"], 0)
+        self.assertLessEqual(r["started"], 200 * 0.25 + 1)
+        self.assertEqual(r["ok"], r["started"])
+
+    @defer.inlineCallbacks
     def test_short_poems_and_refusals_are_failures(self):
         port = self.serve(b"y" * 299)
         r = yield self.loop(port, 2, 0.1, 300, 5)
