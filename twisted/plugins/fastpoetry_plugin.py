@@ -25,9 +25,10 @@ served in one reactor turn go to twistd's log as one event, written with
 one timestamp and one write and flush. A lone connection gets a line of its
 own, as in the text; a busy turn gives one timestamped line and the others
 below it, indented by twistd as it indents any multi-line event. Lines
-still waiting when the service stops (SIGTERM) are written then. Per
-connection, logging this way costs a few microseconds instead of about
-forty: bench/README.md shows the profile and the figures.
+still waiting when the service stops (SIGTERM) are written then. On a
+busy server, tens of connections share a turn, and logging costs a few
+microseconds a connection instead of about fifty; a lone connection costs
+what the text's line did. bench/README.md shows the profile and the figures.
 """
 
 import os
