@@ -172,7 +172,7 @@ def report(ctx, sections, command, elapsed):
         f"reactor {m['reactor']}; pinning: {pinning}; open-file limit "
         f"{ctx.nofile_before} → {ctx.nofile}"
         f"{' (' + ctx.nofile_note + ')' if ctx.nofile_note else ''}. "
-        f"Medians of {ctx.runs} run(s) each.", ""]
+        f"Medians of {ctx.runs} run(s) each (throughput: {ctx.throughput_runs}).", ""]
     summary = [f"- {s['title']}: {s['verdict']}" for s in sections if s.get("verdict")]
     if summary:
         lines += ["Targets at a glance:", ""] + summary + [""]
