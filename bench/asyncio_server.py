@@ -9,11 +9,19 @@ for the Twisted servers.
 the proxy fan-in benchmark), and --log prints one line per connection so a
 benchmark can count how often it was asked.
 
+--logfile PATH is the like-for-like baseline of the throughput benchmark:
+the fast path, plus one line per connection through the standard library's
+`logging` to a file, with a timestamp, the peer and the byte count, as an
+asyncio service that logs each connection would do it (FileHandler: one
+write and flush per record).
+
     python bench/asyncio_server.py --port 0 poetry/ecstasy.txt
+    python bench/asyncio_server.py --port 0 --logfile /tmp/poetry.log poetry/ecstasy.txt
 """
 
 import argparse
 import asyncio
+import logging
 
 
 def parse_args(argv=None):
@@ -26,6 +34,8 @@ def parse_args(argv=None):
                         help="seconds to wait before sending the poem")
     parser.add_argument("--log", action="store_true",
                         help="print a line for every connection")
+    parser.add_argument("--logfile", default=None, metavar="PATH",
+                        help="log every connection with stdlib logging to PATH")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"argument --port: {args.port} is not a port number")
@@ -37,12 +47,30 @@ def parse_args(argv=None):
     return args
 
 
-def protocol_class(poem, delay, log):
+def protocol_class(poem, delay, log, logfile=None):
 
     class Fast(asyncio.Protocol):
         def connection_made(self, transport):
             transport.write(poem)
             transport.close()
+
+    if logfile:
+        logger = logging.getLogger("fastpoetry")
+        handler = logging.FileHandler(logfile)
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        size = len(poem)
+
+        class Logged(asyncio.Protocol):
+            def connection_made(self, transport):
+                logger.info("sending %d bytes of poetry to %s", size,
+                            transport.get_extra_info("peername"))
+                transport.write(poem)
+                transport.close()
+
+        return Logged
 
     class Slow(asyncio.Protocol):
         count = 0
@@ -67,7 +95,7 @@ def protocol_class(poem, delay, log):
 async def serve(args):
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        protocol_class(args.poem, args.delay, args.log),
+        protocol_class(args.poem, args.delay, args.log, args.logfile),
         args.iface, args.port, backlog=args.backlog)
     port = server.sockets[0].getsockname()[1]
     print(f"Serving {args.poetry_file} on port {port}.", flush=True)

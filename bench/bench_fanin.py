@@ -9,7 +9,7 @@ text's version, is measured beside it for contrast: it fetches once per
 client while the cache is cold.
 """
 
-from harness import Programs, fmt, log, median, missing, python_argv, run_load, verdict
+from harness import Programs, fmt, log, median, python_argv, run_load, verdict
 
 UPSTREAM = "bench/asyncio_server.py"
 POEM = "poetry/science.txt"
@@ -19,16 +19,7 @@ PROXIES = [("proxy 4.0", "twisted-server/poetry-proxy-4.0.py"),
 
 def run(ctx):
     section = {"name": "fanin", "title": "4. Proxy fan-in", "notes": [], "rows": []}
-    present = []
-    for name, rel in PROXIES:
-        if missing(rel):
-            note = f"{name}: not available yet ({rel} missing)"
-            section["notes"].append(note)
-            log("  " + note)
-        else:
-            present.append((name, rel))
-    if not present:
-        return section
+    present = PROXIES
     size = (ctx.root / POEM).stat().st_size
     delay = ctx.upstream_delay
     results = {}

@@ -1,6 +1,7 @@
 """Shared plumbing for the benchmarks: starting and stopping programs,
-pinning them to CPUs, the open-file limit, CPU and memory readings from
-/proc, medians, and a description of the machine.
+pinning them to CPUs, the open-file limit, CPU, scheduler and memory
+readings from /proc, the load clients, medians, and a description of the
+machine.
 
 Everything here is synchronous (subprocess + time); the benchmarks measure
 other programs and must not share a reactor with them.
@@ -27,11 +28,6 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def log(msg):
     """Progress goes to stderr so stdout can be piped elsewhere."""
     print(msg, file=sys.stderr, flush=True)
-
-
-def missing(*rels):
-    """The program files among rels that are not in the tree (yet)."""
-    return [rel for rel in rels if not (ROOT / rel).exists()]
 
 
 # -- CPUs ------------------------------------------------------------------
@@ -94,6 +90,27 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def sched_seconds(pid):
+    """(seconds on a CPU, seconds runnable but waiting for one) of a process,
+    all its threads, from /proc/PID/task/*/schedstat. Their sum over a run,
+    divided by the run's wall time, is how busy the process was: near 1.0
+    means it always had work (saturated), whoever else shared its core."""
+    run = wait = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            r, w = (task / "schedstat").read_text().split()[:2]
+        except (OSError, ValueError):
+            continue  # a thread that just ended
+        run += int(r)
+        wait += int(w)
+    return run / 1e9, wait / 1e9
+
+
+def load_average():
+    """The 1-minute load average and the number of CPUs, for the record."""
+    return os.getloadavg()[0], os.cpu_count()
 
 
 def peak_rss_mb(pid):
@@ -159,12 +176,34 @@ def python_argv(rel, *args):
     return [PYTHON, str(ROOT / rel), *map(str, args)]
 
 
-def run_load(args, cpu=None, timeout=120):
-    """Run bench/load.py with args and return its JSON report (a dict)."""
+LOADGEN_SRC = BENCH / "loadgen.c"
+
+
+def build_loadgen(outdir):
+    """Compile bench/loadgen.c with `cc -O2` into outdir (unless an up-to-date
+    binary is there). Returns (path or None, note): None, with the reason,
+    when there is no C compiler or the build fails; the caller then uses
+    load.py and says so."""
+    import shutil
+
+    binary = Path(outdir) / "loadgen"
+    if binary.exists() and binary.stat().st_mtime >= LOADGEN_SRC.stat().st_mtime:
+        return binary, "compiled epoll load generator (bench/loadgen.c)"
+    cc = os.environ.get("CC") or shutil.which("cc")
+    if not cc:
+        return None, "no C compiler (cc) found"
+    Path(outdir).mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([cc, "-O2", "-o", str(binary), str(LOADGEN_SRC)],
+                          capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        return None, f"cc failed: {proc.stderr.strip()[-300:]}"
+    return binary, "compiled epoll load generator (bench/loadgen.c)"
+
+
+def _run_json(argv, cpu, timeout, what):
     import json
 
-    argv = [PYTHON, str(BENCH / "load.py"), *map(str, args)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     pin(proc.pid, cpu)
     try:
@@ -172,11 +211,32 @@ def run_load(args, cpu=None, timeout=120):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise RuntimeError(f"load client did not finish in {timeout}s: {args}")
+        raise RuntimeError(f"{what} did not finish in {timeout}s: {argv[1:]}")
     if proc.returncode != 0:
-        raise RuntimeError(f"load client failed ({proc.returncode}): "
+        raise RuntimeError(f"{what} failed ({proc.returncode}): "
                            f"{err.decode(errors='replace')[-2000:]}")
     return json.loads(out)
+
+
+def run_loop(loadgen, port, concurrency, duration, expect, grace=10, rate=0,
+             cpu=None):
+    """One closed-loop run (or, with rate > 0, a fixed offered rate) of the
+    compiled load generator, or of load.py when `loadgen` is None. Returns
+    the client's JSON report; both report the same keys."""
+    timeout = duration + grace + 60
+    if loadgen is not None:
+        argv = [loadgen, port, concurrency, duration, expect, grace, rate]
+        return _run_json(argv, cpu, timeout, "loadgen")
+    if rate:
+        raise ValueError("load.py has no fixed-rate mode; build loadgen")
+    argv = [PYTHON, BENCH / "load.py", "loop", "--port", port, "--concurrency",
+            concurrency, "--duration", duration, "--expect", expect, "--grace", grace]
+    return _run_json(argv, cpu, timeout, "load client")
+
+
+def run_load(args, cpu=None, timeout=120):
+    """Run bench/load.py with args and return its JSON report (a dict)."""
+    return _run_json([PYTHON, BENCH / "load.py", *args], cpu, timeout, "load client")
 
 
 # -- numbers ---------------------------------------------------------------
@@ -184,15 +244,6 @@ def run_load(args, cpu=None, timeout=120):
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
-
-
-def percentile(values, p):
-    """Nearest-rank percentile of a list (p in 0..100); None if empty."""
-    if not values:
-        return None
-    s = sorted(values)
-    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
-    return s[k]
 
 
 def fmt(value, digits=2, suffix=""):

@@ -72,6 +72,17 @@ def cpu_now():
     return r.ru_utime + r.ru_stime
 
 
+def sched_now():
+    """(seconds on a CPU, seconds waiting for one) from /proc/self/schedstat:
+    together they say how busy this client was; (0, 0) where unavailable."""
+    try:
+        with open("/proc/self/schedstat") as f:
+            run, wait = f.read().split()[:2]
+        return int(run) / 1e9, int(wait) / 1e9
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
 class Conn:
     __slots__ = ("sock", "t_connect", "t_first", "nbytes")
 
@@ -230,6 +241,7 @@ def main(argv=None):
         sys.exit(3)
 
     load = Load(args)
+    sched0 = sched_now()
     cpu0 = cpu_now()
     if args.mode == "loop":
         start = load.loop(args.concurrency, args.duration, args.grace)
@@ -237,11 +249,13 @@ def main(argv=None):
         start = load.burst(args.clients, args.pending or args.clients, args.timeout)
     wall = time.perf_counter() - start
     cpu = cpu_now() - cpu0
+    sched1 = sched_now()
     hung = len(load.conns)
     for fd, conn in list(load.conns.items()):
         load.close(fd, conn)
     report = {
         "mode": args.mode,
+        "client": "load.py",
         "ok": load.ok,
         "failed": load.failed,
         "hung": hung,
@@ -255,6 +269,8 @@ def main(argv=None):
         "first_byte": summary(load.first),
         "delivery": summary(load.delivery),
         "nofile": nofile,
+        "sched_run": sched1[0] - sched0[0],
+        "sched_wait": sched1[1] - sched0[1],
     }
     if args.mode == "burst":
         report["held_peak"] = load.held_peak

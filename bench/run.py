@@ -1,28 +1,35 @@
 """Run the benchmarks of bench/ and write their results.
 
     make bench                      (= python bench/run.py: everything, full size)
+    make bench-publish              (= python bench/run.py --publish: the last full run
+                                     becomes the committed copy)
     python bench/run.py --only capacity,fanin --runs 1
+    python bench/run.py --only throughput --rate 5000
     python bench/run.py --tiny --out /tmp/b     (seconds; what the smoke test runs)
 
 Four benchmarks, side by side in one run (see bench/README.md):
 
     clients     blocking vs asynchronous clients against N slow servers
-    throughput  fast poetry server (plugin) vs a minimal asyncio server
+    throughput  the fastpoetry plugin vs minimal Twisted, asyncio and logging asyncio
     capacity    thousands of clients held by the Twisted slow server
     fanin       a cold-cache burst of clients against proxy 4.0
 
-It prints progress on stderr, writes results.md, results.json and the PNG
-plots to --out (default bench/results/), and after a full-size run of all
-four it also puts the table and plots into bench/README.md. A benchmark
-whose program is not in the tree yet is skipped with a note saying so.
-Everything runs on loopback, is bounded in time and count, and stops by
-itself; every process started is stopped before the next benchmark.
+It prints progress on stderr and writes results.md, results.json and the
+plots (PNG, drawn with matplotlib when it is installed: `make bench`
+installs the `bench` extra) to --out, by default bench/out/, which git
+ignores: a run never changes a tracked file. `--publish` copies the last
+full-size run of all four from bench/out/ to bench/results/ and puts its
+table into bench/README.md, the committed copy. Everything runs on
+loopback, is bounded in time and count, and stops by itself; every process
+started is stopped before the next benchmark.
 """
 
 import argparse
 import datetime
 import json
 import shlex
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -35,7 +42,6 @@ import bench_fanin
 import bench_throughput
 import harness
 from harness import log
-from pngplot import LinePlot
 
 BENCHMARKS = {
     "clients": bench_clients,
@@ -44,14 +50,17 @@ BENCHMARKS = {
     "fanin": bench_fanin,
 }
 FULL = dict(client_sizes=[1, 2, 5, 10, 20], per_poem=1.0,
-            concurrencies=[1, 10, 100, 1000], duration=2.0,
+            concurrencies=[100, 1000], duration=2.0, throughput_runs=5,
             capacity_sizes=[1000, 5000, 10000], capacity_chunks=41,
             burst_sizes=[100, 1000], upstream_delay=1.0, runs=3)
 TINY = dict(client_sizes=[2], per_poem=0.1,
-            concurrencies=[10], duration=0.15,
+            concurrencies=[10], duration=0.15, throughput_runs=1,
             capacity_sizes=[20], capacity_chunks=4,
             burst_sizes=[10], upstream_delay=0.2, runs=1)
 README = harness.BENCH / "README.md"
+OUT = harness.BENCH / "out"            # ignored by git: every run writes here
+PUBLISHED = harness.BENCH / "results"  # the committed copy, changed by --publish only
+PUBLISH_FILES = ["results.md", "results.json", "clients.png", "throughput.png"]
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
@@ -68,13 +77,21 @@ def parse_args(argv=None):
                         help="tiny sizes, a few seconds in all (the smoke test)")
     parser.add_argument("--out", default=None,
                         help="directory for results.md, results.json and the plots "
-                             "(default: bench/results)")
+                             "(default: bench/out, ignored by git)")
     parser.add_argument("--slow-server", default=None, metavar="SCRIPT",
                         help="measure this slow server in the capacity benchmark "
                              f"(default: {bench_capacity.SERVER})")
-    parser.add_argument("--no-readme", action="store_true",
-                        help="do not update bench/README.md even after a full run")
+    parser.add_argument("--rate", type=float, default=None, metavar="CONN_PER_S",
+                        help="throughput: drive every server at this fixed offered rate "
+                             "instead of saturating it (needs the compiled load generator)")
+    parser.add_argument("--python-load", action="store_true",
+                        help="throughput: use the Python load client even if cc works")
+    parser.add_argument("--publish", action="store_true",
+                        help="run nothing; copy the last full run in bench/out to "
+                             "bench/results and its table into bench/README.md")
     args = parser.parse_args(argv)
+    if args.publish:
+        return args
     args.only = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = [b for b in args.only if b not in BENCHMARKS]
     if unknown or not args.only:
@@ -82,38 +99,64 @@ def parse_args(argv=None):
                      f"choose from {', '.join(BENCHMARKS)}")
     if args.runs is not None and not 1 <= args.runs <= 20:
         parser.error("argument --runs: must be from 1 to 20")
+    if args.rate is not None and not 1 <= args.rate <= 1_000_000:
+        parser.error("argument --rate: must be from 1 to 1000000 connections a second")
+    if args.rate and args.python_load:
+        parser.error("argument --rate: the Python load client has no fixed-rate mode")
+    if args.slow_server and not (harness.ROOT / args.slow_server).is_file():
+        parser.error(f"argument --slow-server: no such script {args.slow_server!r}")
     return args
 
 
-def plot_clients(section, path):
-    if not section.get("rows"):
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend, or None when the
+    `bench` extra is not installed (the run then says so)."""
+    try:
+        import matplotlib
+    except ImportError:
         return None
-    plot = LinePlot("Wall time to get N poems (about 1 s each)",
-                    "number of slow servers (N)", "seconds, median")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_clients(plt, section, path):
+    fig, ax = plt.subplots(figsize=(7.2, 4.8), dpi=100)
     sizes = sorted({r["N"] for r in section["rows"]})
-    plot.xticks = [0] + sizes
     for name, color in section["colors"].items():
-        pts = [(r["N"], r["wall"]) for r in section["rows"] if r["client"] == name]
-        plot.add(name, pts, color)
-    plot.save(path)
-    return path.name
+        pts = sorted((r["N"], r["wall"]) for r in section["rows"] if r["client"] == name)
+        ax.plot([n for n, _ in pts], [w for _, w in pts], marker="o", color=color, label=name)
+    ax.set(title="Wall time to get N poems (about 1 s each)",
+           xlabel="number of slow servers (N)", ylabel="seconds, median", xticks=sizes)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
-def plot_throughput(section, path):
-    if not section.get("rows"):
-        return None
-    plot = LinePlot("Fast server: connections per second",
-                    "concurrent connections (c)", "conn/s, median")
-    cs = sorted({r["c"] for r in section["rows"]})
-    plot.xticks = [(i, str(c)) for i, c in enumerate(cs)]
-    colors = {"fastpoetry plugin": (30, 150, 60), "fastpoetry 1.0": (150, 60, 170),
-              "asyncio baseline": (40, 90, 200)}
-    for name, color in colors.items():
-        pts = [(cs.index(r["c"]), r["rate"]) for r in section["rows"]
-               if r["server"] == name]
-        plot.add(name, pts, color)
-    plot.save(path)
-    return path.name
+def plot_throughput(plt, section, path):
+    c = section.get("target_c") or max(r["c"] for r in section["rows"])
+    rows = [r for r in section["rows"] if r["c"] == c]
+    fig, ax = plt.subplots(figsize=(7.2, 4.8), dpi=100)
+    names = [r["server"] for r in rows]
+    values = [r["cpu_us"] or 0 for r in rows]
+    lows = [r["cpu_us"] - r["cpu_us_range"][0] if r["cpu_us_range"] else 0 for r in rows]
+    highs = [r["cpu_us_range"][1] - r["cpu_us"] if r["cpu_us_range"] else 0 for r in rows]
+    colors = ["tab:green" if n.startswith("plugin") else "tab:gray" for n in names]
+    ax.barh(names, values, xerr=[lows, highs], color=colors, capsize=3)
+    ax.invert_yaxis()
+    ax.set(title=f"Server CPU per connection at c = {c} (median, range of counted runs)",
+           xlabel="µs of server CPU per connection (lower is better)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+PLOTS = {"clients": plot_clients, "throughput": plot_throughput}
 
 
 def report(ctx, sections, command, elapsed):
@@ -129,18 +172,19 @@ def report(ctx, sections, command, elapsed):
         f"reactor {m['reactor']}; pinning: {pinning}; open-file limit "
         f"{ctx.nofile_before} → {ctx.nofile}"
         f"{' (' + ctx.nofile_note + ')' if ctx.nofile_note else ''}. "
-        f"Medians of {ctx.runs} run(s) each.", ""]
+        f"Medians of {ctx.runs} run(s) each (throughput: {ctx.throughput_runs}).", ""]
     summary = [f"- {s['title']}: {s['verdict']}" for s in sections if s.get("verdict")]
     if summary:
         lines += ["Targets at a glance:", ""] + summary + [""]
     for s in sections:
         lines += [f"### {s['title']}", ""]
         if s.get("machine_busy") is not None:
+            la = s.get("load_average") or [0, 0]
             lines += [f"*Took {s['seconds']:.0f} s; the machine's CPUs were "
-                      f"{s['machine_busy']:.0%} busy meanwhile, benchmark included.*", ""]
+                      f"{s['machine_busy']:.0%} busy meanwhile, benchmark included; "
+                      f"1-minute load average {la[0]:.1f} before, {la[1]:.1f} after.*", ""]
         for note in s["notes"]:
-            if s.get("markdown") is None or "not available" in note:
-                lines += [f"*{note}.*", ""]
+            lines += [f"*{note}.*", ""]
         if s.get("markdown"):
             lines += [s["markdown"], ""]
         for plot in s.get("plots", []):
@@ -157,12 +201,40 @@ def update_readme(text):
     README.write_text(f"{head}{START}\n{text}\n{END}{tail}")
 
 
+def publish():
+    """Make the last full run in bench/out the committed copy."""
+    results = OUT / "results.json"
+    if not results.exists():
+        sys.exit(f"run.py: nothing to publish: no {results.relative_to(harness.ROOT)}; "
+                 "run `make bench` first")
+    data = json.loads(results.read_text())
+    if not data.get("full"):
+        sys.exit(f"run.py: the last run ({data.get('command')}) was not a full run of all "
+                 "four benchmarks; run `make bench` first")
+    PUBLISHED.mkdir(exist_ok=True)
+    for name in PUBLISH_FILES:
+        if (OUT / name).exists():
+            shutil.copyfile(OUT / name, PUBLISHED / name)
+    update_readme((OUT / "readme-section.md").read_text())
+    log(f"published {OUT.relative_to(harness.ROOT)} to "
+        f"{PUBLISHED.relative_to(harness.ROOT)} and {README.relative_to(harness.ROOT)}")
+
+
+def stop_on_sigterm(signum, frame):
+    # SystemExit unwinds the `with Programs(...)` blocks, so the servers
+    # a benchmark started are stopped too (SIGTERM's default would orphan them).
+    sys.exit(128 + signum)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.publish:
+        return publish()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     sizes = dict(TINY if args.tiny else FULL)
     if args.runs:
-        sizes["runs"] = args.runs
-    out = Path(args.out) if args.out else harness.BENCH / "results"
+        sizes["runs"] = sizes["throughput_runs"] = args.runs
+    out = Path(args.out) if args.out else OUT
     out.mkdir(parents=True, exist_ok=True)
     command = "python bench/run.py" + "".join(
         " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
@@ -174,6 +246,18 @@ def main(argv=None):
     wanted = max(sizes["capacity_sizes"] + sizes["burst_sizes"]) + 1000
     before, nofile, note = harness.raise_nofile(wanted)
     log(f"open-file limit {before} -> {nofile}" + (f" ({note})" if note else ""))
+    loadgen, loadgen_note = None, "bench/load.py (--python-load)"
+    if "throughput" in args.only and not args.python_load:
+        loadgen, why = harness.build_loadgen(out)
+        if loadgen is None:
+            if args.rate:
+                sys.exit(f"run.py: --rate needs the compiled load generator: {why}")
+            loadgen_note = (f"bench/load.py, the Python fallback ({why}); it tops out "
+                            "near 20,000 connections a second, so some runs may be "
+                            "limited by it")
+        else:
+            loadgen_note = why
+        log(f"load client: {loadgen_note}")
     log("probing the machine ...")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         ctx = SimpleNamespace(
@@ -181,44 +265,49 @@ def main(argv=None):
             client_cpu=client_cpu, nofile=nofile, nofile_before=before,
             nofile_note=note, machine=harness.machine(),
             slow_servers=[args.slow_server or bench_capacity.SERVER],
+            loadgen=loadgen, loadgen_note=loadgen_note, rate=args.rate,
             **sizes)
         sections = []
         for name in args.only:
             t0 = time.monotonic()
             log(f"== {name} ==")
             busy0 = harness.machine_busy()
+            load0 = harness.load_average()[0]
             section = BENCHMARKS[name].run(ctx)
             section["seconds"] = time.monotonic() - t0
             # How busy the whole machine was meanwhile (ours and anyone else's).
             section["machine_busy"] = harness.machine_busy(busy0)
+            section["load_average"] = [load0, harness.load_average()[0]]
             log(f"== {name} done in {section['seconds']:.1f}s ==")
             sections.append(section)
 
-    plots = {"clients": plot_clients, "throughput": plot_throughput}
+    plt = pyplot()
     for s in sections:
         s["plots"] = []
-        if s["name"] in plots:
-            made = plots[s["name"]](s, out / f"{s['name']}.png")
-            if made:
-                s["plots"].append(made)
+        if s["name"] in PLOTS and s.get("rows"):
+            if plt is None:
+                s["notes"].append("no plot: matplotlib is not installed "
+                                  "(`make bench` installs it: pip install -e \".[bench]\")")
+            else:
+                PLOTS[s["name"]](plt, s, out / f"{s['name']}.png")
+                s["plots"].append(f"{s['name']}.png")
     elapsed = time.monotonic() - started
-    full_run = (not args.tiny and args.runs in (None, FULL["runs"])
-                and args.only == list(BENCHMARKS)
-                and args.slow_server is None)
+    full_run = (not args.tiny and args.runs is None and args.only == list(BENCHMARKS)
+                and args.slow_server is None and args.rate is None and not args.python_load)
     # results.md sits beside its plots; the README one level up.
     ctx.plot_prefix = ""
     text = report(ctx, sections, command, elapsed)
     (out / "results.md").write_text(f"# Benchmark results\n\n{text}\n")
     with open(out / "results.json", "w") as f:
-        json.dump({"command": command, "machine": ctx.machine,
-                   "elapsed": elapsed, "sizes": sizes,
+        json.dump({"command": command, "machine": ctx.machine, "full": full_run,
+                   "elapsed": elapsed, "sizes": sizes, "loadgen": loadgen_note,
                    "sections": sections}, f, indent=1, default=str)
-    if full_run and not args.no_readme and args.out is None:
-        ctx.plot_prefix = "results/"
-        update_readme(report(ctx, sections, command, elapsed))
-        log(f"updated {README.relative_to(harness.ROOT)}")
+    ctx.plot_prefix = "results/"
+    (out / "readme-section.md").write_text(report(ctx, sections, command, elapsed))
     print(text)
-    log(f"wrote {out}/results.md, results.json and plots in {elapsed:.0f}s")
+    log(f"wrote {out}/results.md, results.json and plots in {elapsed:.0f}s"
+        + ("; `make bench-publish` makes this run the committed copy" if full_run
+           and out == OUT else ""))
 
 
 if __name__ == "__main__":
