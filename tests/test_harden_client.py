@@ -14,7 +14,7 @@ import argparse
 import io
 import sys
 
-from twisted.internet import defer, error, protocol, reactor
+from twisted.internet import defer, error, reactor
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase

@@ -8,7 +8,8 @@ file (twistd -n logging to stdout, whose terminal went away), stop cleanly,
 as SIGTERM does, so twistd removes its pidfile; with syslog, log it and go
 on. twistd's own SIGUSR1 (rotate the log file) is left as it is.
 
-The HangupService of each plugin is checked in memory, one spec for both
+The HangupService both plugins share (twisted/plugins/_hardened.py) is
+checked in memory, and how each plugin sets it up by one spec
 (TransformHangupSpec, ProxyHangupSpec); then each plugin runs for real
 under twistd, one behaviour each.
 """
@@ -18,7 +19,8 @@ import re
 import signal
 
 from twisted.internet import defer
-from twisted.plugins import poetryproxy_plugin, transformpoetry_plugin
+from twisted.logger import Logger
+from twisted.plugins import _hardened, poetryproxy_plugin, transformpoetry_plugin
 from twisted.python.logfile import LogFile
 from twisted.scripts._twistd_unix import ServerOptions
 from twisted.trial.unittest import TestCase
@@ -26,15 +28,6 @@ from twisted.trial.unittest import TestCase
 from tests import support
 from tests.support import capture_log, fetch, netstring
 from tests.support.spec import VersionSpec
-
-
-class Plugin:
-    def __init__(self, id, module, namespace, tapname, args):
-        self.id = id
-        self.module = module
-        self.namespace = namespace
-        self.tapname = tapname
-        self.args = args  # the plugin's own options, for makeService
 
 
 class _Reactor:
@@ -46,18 +39,17 @@ class _Reactor:
         self.stopped += 1
 
 
-class HangupSpec(VersionSpec):
-    """HangupService in memory, and how makeService sets it up."""
-
-    rows = (
-        Plugin("Transform", transformpoetry_plugin, "transformpoetry", "transformpoetry", []),
-        Plugin("Proxy", poetryproxy_plugin, "poetryproxy", "poetryproxy", ["--server", "10001"]),
-    )
-    suffix = "HangupSpec"
+class HangupServiceTest(TestCase):
+    """The HangupService both plugins use (twisted/plugins/_hardened.py), in
+    memory."""
 
     def setUp(self):
-        self.log = capture_log(self, self.row.namespace)
+        self.log = capture_log(self, "hangup-test")
+        self.logger = Logger(namespace="hangup-test")
         self.reactor = _Reactor()
+
+    def hangup(self, logfile, **kw):
+        return _hardened.HangupService(logfile, self.logger, reactor=self.reactor, **kw)
 
     def test_log_file_is_reopened(self):
         # A fresh directory, removed at cleanup (the one pidfile() makes).
@@ -67,8 +59,7 @@ class HangupSpec(VersionSpec):
         path = os.path.join(directory, "twistd.log")
         logfile.write("before\n")
         os.rename(path, path + ".1")  # what logrotate does first
-        hangup = self.row.module.HangupService(path, reactor=self.reactor)
-        hangup.hangup()
+        self.hangup(path).hangup()
         logfile.write("after\n")
         logfile.flush()
         with open(path + ".1") as f:
@@ -80,25 +71,44 @@ class HangupSpec(VersionSpec):
         self.assertEqual(self.reactor.stopped, 0)
 
     def test_no_log_file_stops_cleanly(self):
-        self.row.module.HangupService(None, reactor=self.reactor).hangup()
+        self.hangup(None).hangup()
         self.assertEqual(self.reactor.stopped, 1)
         self.assertEqual(self.log, [
             "SIGHUP: no log file to re-open (logging to stdout); stopping."])
 
     def test_syslog_goes_on(self):
-        self.row.module.HangupService(None, syslog=True, reactor=self.reactor).hangup()
+        self.hangup(None, syslog=True).hangup()
         self.assertEqual(self.reactor.stopped, 0)
         self.assertEqual(self.log, [
             "SIGHUP: logging to syslog, there is no log file to re-open."])
 
     def test_handler_is_installed_while_running_and_then_restored(self):
         before = signal.getsignal(signal.SIGHUP)
-        hangup = self.row.module.HangupService(None, reactor=self.reactor)
-        hangup.startService()
         self.addCleanup(signal.signal, signal.SIGHUP, before)
+        hangup = self.hangup(None)
+        hangup.privilegedStartService()  # twistd calls it before the reactor runs
         self.assertEqual(signal.getsignal(signal.SIGHUP), hangup.received)
+        hangup.startService()
         hangup.stopService()
         self.assertEqual(signal.getsignal(signal.SIGHUP), before)
+
+
+class Plugin:
+    def __init__(self, id, module, namespace, args):
+        self.id = id
+        self.module = module
+        self.namespace = namespace
+        self.args = args  # the plugin's own options, for makeService
+
+
+class HangupSpec(VersionSpec):
+    """How each plugin's makeService sets up its HangupService."""
+
+    rows = (
+        Plugin("Transform", transformpoetry_plugin, "transformpoetry", []),
+        Plugin("Proxy", poetryproxy_plugin, "poetryproxy", ["--server", "10001"]),
+    )
+    suffix = "HangupSpec"
 
     def test_make_service_finds_twistds_log_file(self):
         cases = [
@@ -108,12 +118,16 @@ class HangupSpec(VersionSpec):
             (["-n", "--logfile", "-"], None, False),      # stdout
             (["--syslog"], None, True),
         ]
+        tapname = self.row.module.service_maker.tapname
         for twistd_args, logfile, syslog in cases:
             config = ServerOptions()
-            config.parseOptions([*twistd_args, self.row.tapname, *self.row.args])
-            top = self.row.module.service_maker.makeService(config.subOptions)
-            (hangup,) = [s for s in top if isinstance(s, self.row.module.HangupService)]
+            config.parseOptions([*twistd_args, tapname, *self.row.args])
+            top = list(self.row.module.service_maker.makeService(config.subOptions))
+            # First, so that its handler is in place before the port line.
+            hangup = top[0]
+            self.assertIsInstance(hangup, _hardened.HangupService)
             self.assertEqual((hangup.logfile, hangup.syslog), (logfile, syslog), twistd_args)
+            self.assertEqual(hangup.log.namespace, self.row.namespace)
 
 
 globals().update(HangupSpec.makeTestCaseClasses())

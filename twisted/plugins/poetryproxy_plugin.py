@@ -26,17 +26,15 @@ new one. With no log file to re-open (twistd -n logging to stdout, whose
 terminal hung up) SIGHUP stops the proxy cleanly, as SIGTERM does, and the
 pidfile is removed; with --syslog it only logs that it was received.
 (Without this, SIGHUP's default action killed twistd on the spot, silently,
-leaving a stale pidfile.)
+leaving a stale pidfile.) The listening and SIGHUP services are shared with
+`twistd transformpoetry`, in _hardened.py.
 
 Bad options (a missing --server, a bad address, port or timeout) are usage
 errors raised from Options: twistd prints them and exits 1 before any port is
 bound.
 """
 
-import gc
 import importlib.util
-import os
-import signal
 import sys
 from pathlib import Path
 
@@ -44,8 +42,10 @@ from twisted.application import service
 from twisted.logger import Logger
 from twisted.plugin import IPlugin
 from twisted.python import usage
-from twisted.python.logfile import BaseLogFile
 from zope.interface import implementer
+
+from twisted.plugins._hardened import (ListeningService, hangup_service, port_number,
+                                       positive_seconds)
 
 log = Logger(namespace="poetryproxy")
 
@@ -63,40 +63,6 @@ def load_proxy():
     return sys.modules[name]
 
 
-class ListeningService(service.Service):
-    """Listens on a TCP port and logs the address it got, so `--port 0`
-    is usable. (internet.TCPServer does the same but keeps the port private.)
-    The port is the proxy's own (listen_tcp), which reports accept()
-    failures at most once a second."""
-
-    listening = None
-
-    def __init__(self, port, factory, interface, backlog, message):
-        self.port = port
-        self.factory = factory
-        self.interface = interface
-        self.backlog = backlog
-        self.message = message
-
-    def privilegedStartService(self):
-        # Before twistd drops privileges, so a low port works as root.
-        self.listening = load_proxy().listen_tcp(self.port, self.factory, self.backlog,
-                                                 self.interface)
-        log.info(self.message, address=self.listening.getHost())
-        service.Service.privilegedStartService(self)
-
-    def startService(self):
-        if self.listening is None:
-            self.privilegedStartService()
-        service.Service.startService(self)
-
-    def stopService(self):
-        service.Service.stopService(self)
-        listening, self.listening = self.listening, None
-        if listening is not None:
-            return listening.stopListening()
-
-
 class ProxyStopper(service.Service):
     """Stops the proxy service before the reactor drops its connections,
     so a download cut short by a restart is not logged as a failure."""
@@ -107,91 +73,6 @@ class ProxyStopper(service.Service):
     def stopService(self):
         self.proxy_service.stop()
         return service.Service.stopService(self)
-
-
-class HangupService(service.Service):
-    """What SIGHUP means for this twistd service (see the module docstring):
-    re-open the log file; with no log file, stop cleanly."""
-
-    installed = False
-    previous = None  # the handler we replaced
-
-    def __init__(self, logfile, syslog=False, reactor=None):
-        if reactor is None:
-            from twisted.internet import reactor
-        self.logfile = logfile  # absolute path of twistd's log file, or None
-        self.syslog = syslog
-        self.reactor = reactor
-
-    def privilegedStartService(self):
-        # As early as twistd lets us (makeService puts this service first):
-        # before the port line is logged, so that a SIGHUP sent once the
-        # server is seen to be up finds the handler in place.
-        self.install()
-        service.Service.privilegedStartService(self)
-
-    def startService(self):
-        self.install()
-        service.Service.startService(self)
-
-    def install(self):
-        if not self.installed:
-            self.previous = signal.signal(signal.SIGHUP, self.received)
-            self.installed = True
-
-    def stopService(self):
-        if self.installed:
-            previous = self.previous if self.previous is not None else signal.SIG_DFL
-            signal.signal(signal.SIGHUP, previous)
-            self.installed = False
-        return service.Service.stopService(self)
-
-    def received(self, signum, frame):
-        # A signal handler runs between two bytecodes: do the work in the
-        # reactor, as twistd's own SIGUSR1 handler does.
-        self.reactor.callFromThread(self.hangup)
-
-    def log_files(self):
-        """twistd's LogFile for our path. twistd keeps it to itself, so we
-        look for it among the live objects; there is one per process."""
-        return [obj for obj in gc.get_objects()
-                if isinstance(obj, BaseLogFile) and obj.path == self.logfile and not obj.closed]
-
-    def hangup(self):
-        files = self.log_files() if self.logfile is not None else []
-        if files:
-            log.info("SIGHUP: re-opening the log file {path}.", path=self.logfile)
-            for logfile in files:
-                logfile.reopen()
-            log.info("SIGHUP: re-opened the log file {path}.", path=self.logfile)
-        elif self.syslog:
-            log.info("SIGHUP: logging to syslog, there is no log file to re-open.")
-        else:
-            log.info("SIGHUP: no log file to re-open (logging to stdout); stopping.")
-            self.reactor.stop()
-
-
-def twistd_logfile(options):
-    """The absolute path of the file twistd logs to, or None (stdout, syslog).
-    twistd's own options are the parent of the plugin's."""
-    parent = getattr(options, "parent", None)
-    if parent is None or parent.get("syslog"):
-        return None
-    logfile = parent.get("logfile")
-    if logfile == "-" or (not logfile and parent.get("nodaemon")):
-        return None
-    # twistd opens it (LogFile.fromFullPath) before it changes directory.
-    return os.path.abspath(logfile or "twistd.log")
-
-
-def port_number(value):
-    port = int(value)
-    if not 0 <= port <= 65535:
-        raise ValueError(f"{value} is not a port number")
-    return port
-
-
-port_number.coerceDoc = "A number from 0 to 65535; 0 picks a free port."
 
 
 def server_address(value):
@@ -205,13 +86,6 @@ def server_address(value):
 
 
 server_address.coerceDoc = "[HOST:]PORT; the host defaults to 127.0.0.1; [::1]:PORT for IPv6."
-
-
-def positive_seconds(value):
-    seconds = float(value)
-    if not 0 < seconds < float("inf"):
-        raise ValueError(f"{value} is not a positive number of seconds")
-    return seconds
 
 
 def byte_count(value):
@@ -272,12 +146,13 @@ class ProxyServiceMaker:
                                            deadline=options["deadline"])
         factory = proxy.PoetryProxyFactory(proxy_service)
         top = service.MultiService()
-        parent = getattr(options, "parent", None)
-        HangupService(twistd_logfile(options),
-                      syslog=bool(parent and parent.get("syslog"))).setServiceParent(top)
+        hangup_service(options, log).setServiceParent(top)  # first: see _hardened
+        # The proxy's own port, which reports accept() failures at most
+        # once a second.
         ListeningService(
             options["port"], factory, options["iface"], options["backlog"],
-            f"Proxying poetry on {{address}} for the server at {host}:{port}.",
+            f"Proxying poetry on {{address}} for the server at {host}:{port}.", log,
+            listen=proxy.listen_tcp,
         ).setServiceParent(top)
         ProxyStopper(proxy_service).setServiceParent(top)
         return top
