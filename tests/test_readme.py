@@ -112,6 +112,11 @@ def is_finger(name):
 
 # --- paths -------------------------------------------------------------------
 
+def split_row(line):
+    """The cells of a table row; `\\|` inside a cell is a literal bar."""
+    return re.split(r"(?<!\\)\|", line.strip()[1:-1])
+
+
 def without_original_columns(text):
     """The text with the cells of "original" columns blanked: they name the
     original tutorial's files, which need not exist here."""
@@ -121,7 +126,7 @@ def without_original_columns(text):
             skip = set()
             out.append(line)
             continue
-        cells = line.strip()[1:-1].split("|")
+        cells = split_row(line)
         if not skip and not set(line) <= set("|-: "):
             heads = [c.strip().lower() for c in cells]
             skip = {i for i, h in enumerate(heads) if h in ("original", "the original")} or {-1}
@@ -270,7 +275,7 @@ def map_rows(title_prefix):
         if heading.startswith("## " + title_prefix):
             lines = [l for l in body.splitlines() if l.startswith("| ")]
             for line in lines[1:]:  # the header row
-                rows.append([c.strip() for c in line.strip()[1:-1].split("|")])
+                rows.append([c.strip() for c in split_row(line)])
     return rows
 
 
@@ -481,7 +486,7 @@ def tables(text):
     found, header, body = [], None, []
     for line in text.splitlines() + [""]:
         if line.startswith("|"):
-            cells = [c.strip() for c in line.strip()[1:-1].split("|")]
+            cells = [c.strip() for c in split_row(line)]
             if header is None:
                 header = [c.lower() for c in cells]
             elif not set(line) <= set("|-: "):
