@@ -149,8 +149,8 @@ def plot_throughput(plt, section, path):
     ax.barh(names, values, xerr=[lows, highs], color=colors, capsize=3)
     ax.invert_yaxis()
     ax.set(title=f"Fast server: CPU per connection at c = {c}",
-           xlabel="µs of server CPU per connection, median and range of counted runs "
-                  "(lower is better)")
+           xlabel="µs of server CPU per connection, lower is better\n"
+                  "(bar: median; whiskers: range of the counted runs)")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
