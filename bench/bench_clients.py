@@ -111,6 +111,7 @@ def run(ctx):
                 row["target"] = TARGET * n
             section["rows"].append(row)
     section["fixed"] = fixed
+    section["per_poem"] = per_poem
     section["setup"] = (f"{chunks} chunks of {num_bytes} bytes of {POEM}, "
                         f"{delay:.3f} s apart ({per_poem} s a poem), blocking slow "
                         f"server, one process per server; median of {runs} runs")

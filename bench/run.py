@@ -127,7 +127,7 @@ def plot_clients(plt, section, path):
     for name, color in section["colors"].items():
         pts = sorted((r["N"], r["wall"]) for r in section["rows"] if r["client"] == name)
         ax.plot([n for n, _ in pts], [w for _, w in pts], marker="o", color=color, label=name)
-    ax.set(title="Wall time to get N poems (about 1 s each)",
+    ax.set(title=f"Wall time to get N poems (about {section['per_poem']:g} s each)",
            xlabel="number of slow servers (N)", ylabel="seconds, median", xticks=sizes)
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
@@ -148,8 +148,9 @@ def plot_throughput(plt, section, path):
     colors = ["tab:green" if n.startswith("plugin") else "tab:gray" for n in names]
     ax.barh(names, values, xerr=[lows, highs], color=colors, capsize=3)
     ax.invert_yaxis()
-    ax.set(title=f"Server CPU per connection at c = {c} (median, range of counted runs)",
-           xlabel="µs of server CPU per connection (lower is better)")
+    ax.set(title=f"Fast server: CPU per connection at c = {c}",
+           xlabel="µs of server CPU per connection, lower is better\n"
+                  "(bar: median; whiskers: range of the counted runs)")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
