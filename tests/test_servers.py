@@ -120,7 +120,7 @@ class ProxySpec:
         # The text's proxies send nothing and close (proxy 4.0 adds logging
         # and retries). A bad port number is refused at once by the OS.
         proxy = yield support.start_script(self, self.script, "--port", "0",
-                                           f"127.0.0.1:{support.free_port()}")
+                                           f"127.0.0.1:{support.free_port(self)}")
         self.assertEqual((yield fetch(proxy.port)), b"")
         self.assertNotIn(b"Traceback", proxy.output)
 
