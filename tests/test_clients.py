@@ -1,21 +1,24 @@
 """One spec for every poetry client, from the blocking client of Part 2 to
-today's client.
+today's client: ClientSpec, run once per row of CLIENTS as its own TestCase
+class (Client40Spec, ClientTodaySpec, ...), so one client can be run and
+reported on its own:
 
-The table CLIENTS says, in one line per client, what that client prints:
-per-task byte counts ("counts") or the poems themselves ("poems"), whether
-it talks to a transform server first, what it says about a server where
-nothing listens, and its exit status then. The spec runs every client once,
-against its own group of paced poetry servers, every other server version
-(the peers) and one dead port, all on one command line, and checks the
-output line by line against the exact poem bytes.
+    trial tests.test_clients.Client40Spec
+    python -m pytest -k Client40Spec
 
-Speed: client processes are the expensive part (about 0.2 s of CPU each),
-so each client runs once for the spec and the peers together, all clients
-at once, and every result is checked, naming the client in any failure.
-Servers run in this process, built from the servers' own modules (the tac
-and the plugin through their own services); only the blocking server, which
-cannot share a reactor, is a real process. The servers' command lines and
-twistd runs are tested in test_servers.py and test_twistd.py.
+A row says what that client prints: per-task byte counts ("counts") or the
+poems themselves ("poems"), whether it talks to a transform server first,
+what it says about a server where nothing listens and its exit status then,
+and what it prints when Ctrl-C stops it in the middle of a download.
+
+test_every_server_and_a_dead_port runs the client once against its own
+group of paced poetry servers, every other server version (the peers) and
+one dead port, all on one command line, and checks the output line by line
+against the exact poem bytes. Servers run in this process, built from the
+servers' own modules (the tac and the plugin through their own services);
+only the blocking server, which cannot share a reactor, is a real process.
+The servers' command lines and twistd runs are tested in test_servers.py
+and test_twistd.py.
 
 Interleaving: the paced servers of a "gated" group send the first chunk at
 once but hold back the rest until every server of the group has a client.
@@ -24,6 +27,11 @@ never finish there, so every client except the blocking one proves that
 it downloads concurrently just by passing. Clients that print one line per
 chunk must also show chunks of different tasks interleaved (1.0-broken must
 show the opposite: one whole poem per task, one task after another).
+
+test_ctrl_c_in_the_middle_of_a_download: one server has sent its whole poem
+(and seen the client read it and hang up), another has sent a first line and
+holds the connection open. SIGINT then, as a reader presses Ctrl-C: the
+client prints what its row says, with no traceback (issue 11, item 12).
 """
 
 import itertools
@@ -32,15 +40,16 @@ import random
 import re
 import runpy
 
-from twisted.application import internet
-from twisted.internet import defer, protocol, reactor, task
+from twisted.internet import defer, reactor
+from twisted.internet.error import ConnectionRefusedError
 from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import (
-    PYTHON, WARNFLAGS, child_env, free_port, listen, load_script, path, poem_bytes,
-    run_script, serve, start_script, with_timeout,
+    TestServerFactory, Watched, free_port, listen, load_script, path, poem_bytes,
+    run_script, serve, set_env, spawn, start_script,
 )
+from tests.support.spec import VersionSpec
 
 slow = load_script("twisted-server/slowpoetry.py")
 xform_server = load_script("twisted-server/transformedpoetry-1.0.py")
@@ -50,7 +59,7 @@ proxies = [load_script(f"twisted-server/poetry-proxy-{v}.py") for v in ("1.0", "
 
 POEMS = ("fascination.txt", "science.txt", "alla-sera.txt")
 NUM_BYTES = 200
-DELAY = 0.03
+DELAY = 0.01
 RUN_TIMEOUT = 20
 BSLOW_BYTES = 300
 
@@ -60,9 +69,10 @@ OUT, ERR = "stdout", "stderr"
 class Client:
     """One row of the table: how a client behaves and what it prints."""
 
-    def __init__(self, rel, style, failure, code=0, *, xform=False, lower=False,
-                 chunks=None, unit="bytes", env=None, stack=None, ordered=False,
-                 concurrent=True):
+    def __init__(self, id, rel, style, failure, code=0, *, xform=False, lower=False,
+                 chunks=None, unit="bytes", summary=True, env=None, stack=None,
+                 ordered=False, concurrent=True, ctrl_c=None):
+        self.id = id
         self.rel = rel
         self.name = os.path.basename(rel) if "twisted-client" in rel else rel.split("/")[0]
         self.style = style            # "counts" or "poems"
@@ -72,10 +82,22 @@ class Client:
         self.lower = lower            # poems come out cummingsified
         self.chunks = chunks          # None, "interleaved" or "whole"
         self.unit = unit              # the per-task summary: bytes or characters
+        self.summary = summary        # counts: prints "Task N: SIZE UNIT of poetry"
         self.env = env or {}
         self.stack = stack            # (function name in the stack, times printed)
         self.ordered = ordered        # poems printed in argument order
         self.concurrent = concurrent  # can run against a gated group
+        self.ctrl_c = ctrl_c          # what Ctrl-C mid-download prints (see CtrlC)
+
+
+class CtrlC:
+    """What a client prints when SIGINT stops it with poem A complete and
+    poem B cut after its first line: `out` and `err` are regexes matched
+    against the whole of stdout and stderr, with {A} (A's poem, as the
+    client prints it), {B} (B's first line) and {b_addr} (B's address)."""
+
+    def __init__(self, out, err="", code=0):
+        self.out, self.err, self.code = out, err, code
 
 
 HANGS = "hangs"
@@ -83,36 +105,80 @@ REFUSED = r"Connection was refused by other side"
 FAILED_TASK = (ERR, r"Task {task}: failed to connect to {addr}: Connection refused")
 FAILED_2 = (OUT, r"Failed to connect to: {peer}")
 FORCE_SUCCESS = {"CUMMINGSIFY_FORCE": "success"}
+CLOSED = r"Connection was closed cleanly\."
+LOST = r"Connection to the other side was lost in a non-clean fashion: Connection lost\."
+
+# What Ctrl-C prints with poem A in and B's connection open, by kind of
+# client. The counting clients report B as a poem of 0 bytes; the callback
+# clients up to 5.1 get B as an empty poem and print it (a blank line); 6.0
+# to 8.0 print A as soon as it is transformed, and B's empty poem never
+# reaches the transform server, which has stopped with the reactor.
+CTRL_C_1 = CtrlC(r"(?:Task 1: got \d+ bytes of poetry from {a_addr}\n)+"
+                 r"Task 1 finished\n"
+                 r"Task 1: {a_len} bytes of poetry\n"
+                 r"Task 2: 0 bytes of poetry\n"
+                 r"Got 2 poems in \d+:\d\d:\d\d\.\d+\n")
+# 2.0 numbers tasks in the order the connections are made: A may be 1 or 2.
+CTRL_C_2 = CtrlC(r"(?:(?:Task 1: got \d+ bytes of poetry from {a_peer}\n)+"
+                 r"Task 1: {a_len} characters of poetry\nTask 2: 0 characters of poetry\n"
+                 r"|(?:Task 2: got \d+ bytes of poetry from {a_peer}\n)+"
+                 r"Task 1: 0 characters of poetry\nTask 2: {a_len} characters of poetry\n)"
+                 r"Got 2 poems in \d+:\d\d:\d\d\.\d+\n")
+CTRL_C_POEMS = CtrlC(r"{A}\n\n")
+CTRL_C_TRANSFORMED = CtrlC(r"{A}\n")
+# The stack clients print a stack on purpose (frames, no "Traceback").
+STACKS = r'(?:  File "[^\n]*", line \d+, in [^\n]+\n    [^\n]*\n)+'
+
+
+def stacked(ctrl_c):
+    return CtrlC(ctrl_c.out, STACKS, ctrl_c.code)
+
 
 CLIENTS = [
-    Client("blocking-client/get-poetry.py", "counts", FAILED_TASK, 1, concurrent=False),
-    Client("async-client/get-poetry.py", "counts", FAILED_TASK, 1, chunks="interleaved"),
-    Client("twisted-client/get-poetry-1.0.py", "counts", FAILED_TASK, 1, chunks="interleaved"),
-    Client("twisted-client/get-poetry-1.0-broken.py", "counts", FAILED_TASK, 1, chunks="whole"),
-    Client("twisted-client/get-poetry-2.0.py", "counts", FAILED_2, chunks="interleaved",
-           unit="characters"),
-    Client("twisted-client/get-poetry-2.0-stack.py", "counts", FAILED_2, chunks="interleaved",
-           unit="characters", stack=("dataReceived", 1)),
-    Client("twisted-client/get-poetry-2.1.py", "poems", FAILED_2),
-    Client("twisted-client/get-poetry-3.0.py", "poems", HANGS),
-    Client("twisted-client/get-poetry-3.1.py", "poems", (ERR, "Poem failed: " + REFUSED)),
-    Client("twisted-client/get-poetry-4.0.py", "poems", (ERR, "Poem failed: " + REFUSED)),
-    Client("twisted-client/get-poetry-4.0-stack.py", "poems", (ERR, "Poem failed: " + REFUSED),
-           stack=("got_poem", "per poem")),
-    Client("twisted-client/get-poetry-5.0.py", "poems", (ERR, r"The poem download failed\."),
-           lower=True, env=FORCE_SUCCESS),
-    Client("twisted-client/get-poetry-5.1.py", "poems", (ERR, r"The poem download failed\."),
-           lower=True, env=FORCE_SUCCESS),
-    Client("twisted-client/get-poetry-6.0.py", "poems", (ERR, r"The poem download failed\."), 1,
-           xform=True, lower=True),
-    Client("twisted-client/get-poetry-7.0.py", "poems",
-           (ERR, "The poem download failed: " + REFUSED), 1, xform=True, lower=True),
-    Client("twisted-client/get-poetry-8.0.py", "poems",
-           (ERR, "The poem download failed: " + REFUSED), 1, xform=True, lower=True),
-    Client("twisted-client/get-poetry.py", "poems",
+    Client("ClientBlocking", "blocking-client/get-poetry.py", "counts", FAILED_TASK, 1,
+           concurrent=False, summary=False),
+    Client("ClientAsync", "async-client/get-poetry.py", "counts", FAILED_TASK, 1,
+           chunks="interleaved"),
+    Client("Client10", "twisted-client/get-poetry-1.0.py", "counts", FAILED_TASK, 1,
+           chunks="interleaved", ctrl_c=CTRL_C_1),
+    Client("Client10Broken", "twisted-client/get-poetry-1.0-broken.py", "counts",
+           FAILED_TASK, 1, chunks="whole", ctrl_c=CTRL_C_1),
+    Client("Client20", "twisted-client/get-poetry-2.0.py", "counts", FAILED_2,
+           chunks="interleaved", unit="characters", ctrl_c=CTRL_C_2),
+    Client("Client20Stack", "twisted-client/get-poetry-2.0-stack.py", "counts", FAILED_2,
+           chunks="interleaved", unit="characters", stack=("dataReceived", 1),
+           ctrl_c=stacked(CTRL_C_2)),
+    Client("Client21", "twisted-client/get-poetry-2.1.py", "poems", FAILED_2,
+           ctrl_c=CTRL_C_POEMS),
+    Client("Client30", "twisted-client/get-poetry-3.0.py", "poems", HANGS,
+           ctrl_c=CTRL_C_POEMS),
+    Client("Client31", "twisted-client/get-poetry-3.1.py", "poems",
+           (ERR, "Poem failed: " + REFUSED), ctrl_c=CTRL_C_POEMS),
+    Client("Client40", "twisted-client/get-poetry-4.0.py", "poems",
+           (ERR, "Poem failed: " + REFUSED), ctrl_c=CTRL_C_POEMS),
+    Client("Client40Stack", "twisted-client/get-poetry-4.0-stack.py", "poems",
+           (ERR, "Poem failed: " + REFUSED), stack=("got_poem", "per poem"),
+           ctrl_c=stacked(CTRL_C_POEMS)),
+    Client("Client50", "twisted-client/get-poetry-5.0.py", "poems",
+           (ERR, r"The poem download failed\."), lower=True, env=FORCE_SUCCESS,
+           ctrl_c=CTRL_C_POEMS),
+    Client("Client51", "twisted-client/get-poetry-5.1.py", "poems",
+           (ERR, r"The poem download failed\."), lower=True, env=FORCE_SUCCESS,
+           ctrl_c=CTRL_C_POEMS),
+    Client("Client60", "twisted-client/get-poetry-6.0.py", "poems",
+           (ERR, r"The poem download failed\."), 1, xform=True, lower=True,
+           ctrl_c=CTRL_C_TRANSFORMED),
+    Client("Client70", "twisted-client/get-poetry-7.0.py", "poems",
+           (ERR, "The poem download failed: " + REFUSED), 1, xform=True, lower=True,
+           ctrl_c=CTRL_C_TRANSFORMED),
+    Client("Client80", "twisted-client/get-poetry-8.0.py", "poems",
+           (ERR, "The poem download failed: " + REFUSED), 1, xform=True, lower=True,
+           ctrl_c=CTRL_C_TRANSFORMED),
+    Client("ClientToday", "twisted-client/get-poetry.py", "poems",
            (ERR, r"The poem download from {addr} failed: " + REFUSED), 1,
            xform=True, lower=True, ordered=True),
 ]
+CLIENT = {c.id: c for c in CLIENTS}
 
 
 # --- servers ---------------------------------------------------------------
@@ -220,24 +286,15 @@ def start_services(testcase, top):
     cleanup; returns the port its TCPServer got (the tree asks for port 0)."""
     top.startService()
     testcase.addCleanup(top.stopService)
-    tcp = [s for s in top if isinstance(s, internet.TCPServer)]
-    # TCPServer has no public getter for the port it bound.
-    return tcp[0]._port.getHost().port
+    (port,) = support.listening_ports(top)
+    return port
 
 
 def tac_port(testcase, poem):
     """fastpoetry-2.0.tac's application, configured through its environment
     variables as the tac documents."""
-    saved = {k: os.environ.get(k) for k in ("FASTPOETRY_PORT", "FASTPOETRY_POEM")}
-    os.environ.update(FASTPOETRY_PORT="0", FASTPOETRY_POEM=path(f"poetry/{poem}"))
-    try:
-        tac = runpy.run_path(path("twisted-server/fastpoetry-2.0.tac"))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key)
-            else:
-                os.environ[key] = value
+    set_env(testcase, FASTPOETRY_PORT="0", FASTPOETRY_POEM=path(f"poetry/{poem}"))
+    tac = runpy.run_path(path("twisted-server/fastpoetry-2.0.tac"))
     return start_services(testcase, tac["top_service"])
 
 
@@ -251,7 +308,7 @@ def plugin_port(testcase, poem):
 @defer.inlineCallbacks
 def start_peers(testcase):
     """Every server version, each serving its own poem; fires with
-    ([(port, poem bytes)], the blocking server's process)."""
+    [(port, poem bytes)]."""
     fast = listen(testcase, fast_server.PoetryFactory(poem_bytes("fascination.txt")))
     tslow = PacedFactory(poem_bytes("ecstasy.txt"), 1000, 0.02)
     bslow = yield start_script(testcase, "blocking-server/slowpoetry.py",
@@ -266,7 +323,7 @@ def start_peers(testcase):
         quiet(testcase, proxy)
         factory = proxy.PoetryProxyFactory(proxy.ProxyService("127.0.0.1", fast))
         peers.append((listen(testcase, factory), poem_bytes("fascination.txt")))
-    return peers, bslow
+    return peers
 
 
 def quiet(testcase, module):
@@ -281,57 +338,19 @@ def quiet(testcase, module):
 
 # --- running a client ------------------------------------------------------
 
+def client_argv(client, ports, xform=None):
+    args = ([xform] if client.xform else []) + list(ports)
+    return support.script_argv(client.rel, *args)
+
+
 def run_client(client, ports, xform=None):
-    args = ([xform] if client.xform else []) + list(ports)
-    return run_script(client.rel, *args, env=client.env, timeout=RUN_TIMEOUT)
+    return support.run(client_argv(client, ports, xform), env=client.env,
+                       timeout=RUN_TIMEOUT)
 
 
-class Collector(protocol.ProcessProtocol):
-    """A child whose stdout/stderr we keep, with an `ended` Deferred;
-    `on_out` (if given) sees stdout so far each time more arrives."""
-
-    def __init__(self, on_out=None):
-        self.out = b""
-        self.err = b""
-        self.ended = defer.Deferred()
-        self.status = None
-        self.on_out = on_out
-
-    def outReceived(self, data):
-        self.out += data
-        if self.on_out:
-            self.on_out(self.out)
-
-    def errReceived(self, data):
-        self.err += data
-
-    def processEnded(self, reason):
-        self.status = reason.value.exitCode
-        self.ended.callback(self.status)
-
-
-def spawn_client(testcase, client, ports, xform=None, on_out=None):
-    """Start a client; returns its Collector and process transport. The
-    process is killed at cleanup if it is still running."""
-    args = ([xform] if client.xform else []) + list(ports)
-    proc = Collector(on_out)
-    transport = reactor.spawnProcess(
-        proc, PYTHON, [PYTHON, *WARNFLAGS, path(client.rel), *map(str, args)],
-        env=child_env(client.env), path=path("."))
-
-    def stop():
-        if proc.status is None:
-            transport.signalProcess("KILL")
-            return proc.ended
-
-    testcase.addCleanup(stop)
-    return proc, transport
-
-
-def output_of(client, proc):
-    """Fires with (stdout, stderr, exit code) once the client has exited."""
-    d = with_timeout(proc.ended, RUN_TIMEOUT, f"{client.rel} exit")
-    return d.addCallback(lambda code: (proc.out, proc.err, code))
+def spawn_client(testcase, client, ports, xform=None):
+    """Start a client; returns its Server (stopped at cleanup)."""
+    return spawn(testcase, client_argv(client, ports, xform), env=client.env)
 
 
 def chunk_ports(out):
@@ -419,7 +438,7 @@ def check_counts(r, servers, dead):
         poem = by_port[port]
         if task_bytes[t] != len(poem):
             r.fail(f"task {t} got {task_bytes[t]} bytes from port {port}, expected {len(poem)}")
-        if r.client.style == "counts" and r.client.rel != "blocking-client/get-poetry.py":
+        if r.client.style == "counts" and r.client.summary:
             size = len(poem) if r.client.unit == "bytes" else len(poem.decode("utf-8"))
             if totals.get(t) != (size, r.client.unit):
                 r.fail(f"task {t} summary {totals.get(t)}, expected {(size, r.client.unit)}")
@@ -513,105 +532,109 @@ def check(client, out, err, code, servers, dead=None):
     return elapsed
 
 
-def check_each(runs, outputs):
-    """runs: [(client, servers, dead)], outputs: [(out, err, code)]. Check
-    every run; returns the failure reports (empty if all is well)."""
-    problems = []
-    for (client, servers, dead), (out, err, code) in zip(runs, outputs):
-        try:
-            check(client, out, err, code, servers, dead)
-        except AssertionError as e:
-            problems.append(str(e))
-    return problems
-
-
-def report(problems):
-    if problems:
-        raise AssertionError(f"{len(problems)} client(s) failed:\n\n" + "\n\n".join(problems))
-
-
-def sent_bytes(server):
-    """What the blocking server says it has sent so far, in bytes."""
-    return sum(int(n) for n in re.findall(rb"Sending (\d+) bytes", server.output))
-
-
 # --- the tests -------------------------------------------------------------
 
-class SpecTest(TestCase):
-    """Every client in the table, each run once against its own paced
-    servers, every peer server version and a port where nothing listens,
-    all at once."""
+class InterruptedDownload:
+    """Ctrl-C in the middle of a download (issue 11, item 12): mixed into
+    the spec's class for every row that says what the client prints then."""
 
     @defer.inlineCallbacks
-    def test_every_client_every_server_and_a_dead_port(self):
+    def test_ctrl_c_in_the_middle_of_a_download(self):
+        client = self.row
+        poem = poem_bytes("science.txt")
+        # A sends its whole poem and knows when the client has read it and
+        # hung up; B accepts and sends nothing, as proxy 3.0 does while it
+        # fetches (the README's Part 19 row).
+        a, b = TestServerFactory(poem, close="half"), TestServerFactory(None, close=False)
+        a_port, b_port = serve(self, a), serve(self, b)
+        waits = [a.next_disconnect(RUN_TIMEOUT), b.next_connection(RUN_TIMEOUT)]
+        xform = None
+        if client.xform:
+            # The transform client hangs up once it has the reply.
+            watched = Watched(xform_server.TransformFactory(xform_server.TransformService()))
+            xform = serve(self, watched)
+            waits.append(watched.next_disconnect(RUN_TIMEOUT))
+        proc = spawn_client(self, client, [a_port, b_port], xform)
+        yield defer.gatherResults(waits)
+        # Poem A is in and B's connection is open: press Ctrl-C.
+        proc.signal("INT")
+        out, err, code = yield proc.result(RUN_TIMEOUT)
+        out, err = out.decode("utf-8"), err.decode("utf-8")
+        expected = client.ctrl_c
+        fields = {
+            "A": re.escape(text_of(poem, client.lower)),
+            "a_len": len(poem) if client.unit == "bytes" else len(poem.decode("utf-8")),
+            "a_addr": re.escape(f"127.0.0.1:{a_port}"),
+            "a_peer": re.escape(f"IPv4Address(type='TCP', host='127.0.0.1', port={a_port})"),
+        }
+        report = f"\n--- exit {code}\n--- stdout:\n{out}--- stderr:\n{err}"
+        self.assertNotIn("Traceback", err, report)
+        self.assertNotIn("Unhandled error", err, report)
+        self.assertRegex(out, "^" + expected.out.format(**fields) + "$", report)
+        self.assertRegex(err, "^" + expected.err.format(**fields) + "$", report)
+        self.assertEqual(code, expected.code, report)
+
+
+class ClientSpec(VersionSpec):
+    """Every client in the table, one TestCase class each."""
+
+    rows = CLIENTS
+
+    @classmethod
+    def mixins_for(cls, row):
+        return (InterruptedDownload,) if row.ctrl_c else ()
+
+    @defer.inlineCallbacks
+    def test_every_server_and_a_dead_port(self):
+        """The client once against its own paced servers, every peer server
+        version and (unless it would wait for it for ever) a port where
+        nothing listens; its output is checked line by line."""
+        client = self.row
         xform = transform_port(self)
-        peers, bslow = yield start_peers(self)
-        # The blocking server serves one client at a time and says what it
-        # sends; note when it has sent every client its poem.
-        everyone = len(CLIENTS) * len(poem_bytes("science.txt"))
-        bslow_done = support.poll(lambda: sent_bytes(bslow) == everyone, timeout=RUN_TIMEOUT,
-                                  what="the blocking server serving every client")
-        bslow_done.addCallback(lambda _: reactor.seconds())
-        # If a client fails first, stop waiting at cleanup.
-        bslow_done.addErrback(lambda f: f.trap(defer.CancelledError))
-        self.addCleanup(bslow_done.cancel)
-        dead = free_port()
-        runs, outputs, hung = [], [], []
-        for client in CLIENTS:
-            factories = []
-            paced = paced_group(self, gated=client.concurrent, factories=factories)
-            servers = paced + peers
-            ports = [p for p, _ in servers] + [dead]
-            on_out = None
-            if client.chunks == "interleaved":
-                gate = factories[0].gate
-                gate.unreported = {p for p, _ in paced}
-                on_out = lambda out, gate=gate: gate.reported(chunk_ports(out))
-            proc, transport = spawn_client(self, client, ports, xform, on_out)
-            if client.failure == HANGS:
-                hung.append((client, (proc, transport), servers, factories))
-            else:
-                runs.append((client, servers, dead))
-                outputs.append(output_of(client, proc))
-        outputs = yield defer.gatherResults(outputs, consumeErrors=True)
-        problems = check_each(runs, outputs)
-        try:
-            bslow_end = yield bslow_done
-        except AssertionError as e:
-            report(problems + [str(e)])
-        for client, (proc, transport), servers, factories in hung:
-            problems += (yield self.client_hangs_on_dead_server(
-                client, proc, transport, servers, factories, bslow_end))
-        report(problems)
+        peers = yield start_peers(self)
+        factories = []
+        paced = paced_group(self, gated=client.concurrent, factories=factories)
+        servers = paced + peers
+        dead = None if client.failure == HANGS else free_port(self)
+        ports = [p for p, _ in servers] + ([dead] if dead else [])
+        proc = spawn_client(self, client, ports, xform)
+        if client.chunks == "interleaved":
+            gate = factories[0].gate
+            gate.unreported = {p for p, _ in paced}
+            proc.watch(lambda out, err: gate.reported(chunk_ports(out)))
+        out, err, code = yield proc.result(RUN_TIMEOUT)
+        check(client, out, err, code, servers, dead)
+
+
+globals().update(ClientSpec.makeTestCaseClasses())
+
+
+class HangingClientTest(TestCase):
+    """Client 3.0 has no errback: a server that cannot be reached is never
+    reported, so the client waits for ever (its docstring says so, and
+    Ctrl-C then prints the poems that did arrive: Client30Spec). In this
+    process: once the connection has failed, nothing is left that could
+    call the callback."""
 
     @defer.inlineCallbacks
-    def client_hangs_on_dead_server(self, client, proc, transport, servers, factories,
-                                    bslow_end):
-        """3.0 has no errback: with a dead server it waits for ever. Once
-        every live server has sent everything, it is still running and has
-        printed nothing; SIGTERM stops the reactor and it prints the poems
-        it got. Returns the failure reports."""
-        # Its paced servers note when they finished, and we know when the
-        # blocking server had served everyone; the other peers answer at
-        # once, and have served every other client (all exited) by now.
-        try:
-            yield support.poll(lambda: all(f.spans for f in factories),
-                               what=f"the paced servers of {client.rel} finishing")
-        except AssertionError as e:
-            return [f"{client.rel}: {e}"]
-        ends = [bslow_end] + [end for f in factories for _, end in f.spans]
-        # Give it time to do the wrong thing (finish) if it were going to.
-        grace = max(ends) + 0.3 - reactor.seconds()
-        if grace > 0:
-            yield task.deferLater(reactor, grace, lambda: None)
-        hanging = proc.status is None and not proc.out and not proc.err
-        if proc.status is None:
-            transport.signalProcess("TERM")
-        code = yield with_timeout(proc.ended, 10, f"{client.rel} exit")
-        if not hanging:
-            return [f"{client.rel}: expected it to hang, with nothing printed; exit {code}"
-                    f"\n--- stdout:\n{proc.out.decode()}--- stderr:\n{proc.err.decode()}"]
-        return check_each([(client, servers, None)], [(proc.out, proc.err, code)])
+    def test_a_failed_connection_never_calls_back(self):
+        module = load_script("twisted-client/get-poetry-3.0.py")
+        failed = defer.Deferred()
+
+        class Factory(module.PoetryClientFactory):
+            def clientConnectionFailed(self, connector, reason):
+                super().clientConnectionFailed(connector, reason)
+                failed.callback(reason.value)
+
+        self.patch(module, "PoetryClientFactory", Factory)
+        called = []
+        module.get_poetry("127.0.0.1", free_port(self), called.append)
+        error = yield support.with_timeout(failed, 10, "the connection failing")
+        self.assertIsInstance(error, ConnectionRefusedError)
+        self.assertEqual(called, [])
+        # Nothing is left that could still call back: no retry, no timer,
+        # no socket (trial fails a test that leaves a pending call or an
+        # open socket in the reactor).
 
 
 class ConcurrencyTest(TestCase):

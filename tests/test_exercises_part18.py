@@ -31,7 +31,7 @@ class Client81Test(TestCase):
         held = support.TestServerFactory(ECSTASY, close=False)  # sends, never closes
         held_port = support.serve(self, held)
         connected = held.next_connection()
-        done = self.run.run(self.run.xform, held_port, support.free_port(), fast)
+        done = self.run.run(self.run.xform, held_port, support.free_port(self), fast)
         proto = yield connected
         # By now the fast poem and the refused one are long finished; the
         # client must still be silent.

@@ -232,7 +232,7 @@ class EndToEndTest(TestCase):
         reset_factory = protocol.ServerFactory.forProtocol(Reset)
         reset_factory.poem = poem_bytes("ecstasy.txt")
         reset = listen(self, reset_factory)
-        dead, dead_xform = free_port(), free_port()
+        dead, dead_xform = free_port(self), free_port(self)
         runs = yield defer.gatherResults([
             run_script(CLIENT, "--timeout", "0.5", x, silent, good, dead, reset),
             run_script(CLIENT, dead_xform, good),

@@ -10,22 +10,61 @@ from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import fetch, netstring, poem_bytes
+from tests.support.spec import VersionSpec
 
 ALLA_SERA = poem_bytes("alla-sera.txt")  # UTF-8, non-ASCII
 SCIENCE = poem_bytes("science.txt")
-ECSTASY = poem_bytes("ecstasy.txt")
 
 
-class FastPoetryServerTest(TestCase):
+class PoetryServer:
+    """A row of the server spec: a poetry server run as a script, the line
+    it prints at start-up (with PORT for its port) and how many clients it
+    is tried with at once."""
+
+    def __init__(self, id, script, args, poem, banner, clients):
+        self.id = id
+        self.script = script
+        self.args = args
+        self.poem = poem
+        self.banner = banner
+        self.clients = clients
+
+
+SERVERS = (
+    PoetryServer("FastPoetry10", "twisted-server/fastpoetry-1.0.py", ("--port", "0"),
+                 "alla-sera.txt", "Serving poetry/alla-sera.txt on IPv4Address(type='TCP', "
+                 "host='127.0.0.1', port=PORT).", 50),
+    PoetryServer("SlowPoetry", "twisted-server/slowpoetry.py",
+                 ("--num-bytes", "200", "--delay", "0.02"), "ecstasy.txt",
+                 "Serving poetry/ecstasy.txt on IPv4Address(type='TCP', host='127.0.0.1', "
+                 "port=PORT).", 5),
+    # Serves one client at a time: the others wait in the listen queue.
+    PoetryServer("BlockingSlowPoetry", "blocking-server/slowpoetry.py",
+                 ("--num-bytes", "300", "--delay", "0.005"), "science.txt",
+                 "Serving poetry/science.txt on port PORT.", 3),
+)
+
+
+class ServerSpec(VersionSpec):
+    """Every poetry server script: its start-up line, and the exact bytes
+    of its poem to several clients at once (FastPoetry10Spec, ...)."""
+
+    rows = SERVERS
 
     @defer.inlineCallbacks
-    def test_serves_exact_bytes_to_many_concurrent_clients(self):
-        server = yield support.start_script(
-            self, "twisted-server/fastpoetry-1.0.py", "--port", "0", "poetry/alla-sera.txt")
-        self.assertIn(b"Serving poetry/alla-sera.txt on IPv4Address(type='TCP', "
-                      b"host='127.0.0.1', port=%d)." % server.port, server.output)
-        poems = yield defer.gatherResults([fetch(server.port) for _ in range(50)])
-        self.assertEqual(poems, [ALLA_SERA] * 50)
+    def test_serves_the_exact_poem_to_concurrent_clients(self):
+        row = self.row
+        server = yield support.start_script(self, row.script, *row.args, f"poetry/{row.poem}")
+        banner = row.banner.replace("PORT", str(server.port)).encode()
+        self.assertEqual(server.output.splitlines()[0], banner)
+        poems = yield defer.gatherResults([fetch(server.port) for _ in range(row.clients)])
+        self.assertEqual(poems, [poem_bytes(row.poem)] * row.clients)
+
+
+globals().update(ServerSpec.makeTestCaseClasses())
+
+
+class FastPoetryProtocolTest(TestCase):
 
     def test_protocol_writes_poem_and_closes(self):
         mod = support.load_script("twisted-server/fastpoetry-1.0.py")
@@ -91,50 +130,26 @@ class TransformProtocolTest(TestCase):
         self.assertTrue(transport.disconnecting)
 
 
-class ProxySpec:
-    """One spec for every caching proxy version: `script` names it."""
+class Proxy:
+    """A row of the proxy spec: a caching proxy version."""
 
-    script = None
-
-    @defer.inlineCallbacks
-    def start_proxy(self, upstream):
-        upstream_port = support.serve(self, upstream)
-        proxy = yield support.start_script(self, self.script, "--port", "0",
-                                           f"127.0.0.1:{upstream_port}")
-        self.assertIn(b"for the server at 127.0.0.1:%d." % upstream_port, proxy.output)
-        return proxy
-
-    @defer.inlineCallbacks
-    def test_second_request_is_served_from_cache(self):
-        upstream = support.TestServerFactory(ALLA_SERA)
-        proxy = yield self.start_proxy(upstream)
-        first = yield fetch(proxy.port)
-        yield proxy.wait_for("Fetching poem from server.")
-        second = yield fetch(proxy.port)
-        yield proxy.wait_for("Using cached poem.")
-        self.assertEqual((first, second), (ALLA_SERA, ALLA_SERA))
-        self.assertEqual(upstream.connections, 1)
-
-    @defer.inlineCallbacks
-    def test_upstream_down_closes_client_without_data(self):
-        # The text's proxies send nothing and close (proxy 4.0 adds logging
-        # and retries). A bad port number is refused at once by the OS.
-        proxy = yield support.start_script(self, self.script, "--port", "0",
-                                           f"127.0.0.1:{support.free_port()}")
-        self.assertEqual((yield fetch(proxy.port)), b"")
-        self.assertNotIn(b"Traceback", proxy.output)
+    def __init__(self, id, script, cancels=False):
+        self.id = id
+        self.script = script
+        self.cancels = cancels  # cancels the upstream fetch when the client leaves
 
 
-class Proxy10Test(ProxySpec, TestCase):
-    script = "twisted-server/poetry-proxy-1.0.py"
+PROXIES = (
+    Proxy("Proxy10", "twisted-server/poetry-proxy-1.0.py"),
+    Proxy("Proxy20", "twisted-server/poetry-proxy-2.0.py"),
+    Proxy("Proxy30", "twisted-server/poetry-proxy-3.0.py", cancels=True),
+    Proxy("Proxy40", "twisted-server/poetry-proxy-4.0.py", cancels=True),
+)
 
 
-class Proxy20Test(ProxySpec, TestCase):
-    script = "twisted-server/poetry-proxy-2.0.py"
-
-
-class Proxy30Test(ProxySpec, TestCase):
-    script = "twisted-server/poetry-proxy-3.0.py"
+class CancelsFetch:
+    """For the proxies from 3.0 on: a client that hangs up cancels the
+    download it was waiting for."""
 
     @defer.inlineCallbacks
     def test_client_leaving_cancels_upstream_fetch(self):
@@ -152,16 +167,50 @@ class Proxy30Test(ProxySpec, TestCase):
         self.assertEqual(silent.open, set())
 
 
-class SlowPoetryServerTest(TestCase):
-    """Part 11, exercise 3: the Twisted slow server."""
+class ProxySpec(VersionSpec):
+    """One spec for every caching proxy version (Proxy10Spec ... Proxy40Spec)."""
+
+    rows = PROXIES
+
+    @classmethod
+    def mixins_for(cls, row):
+        return (CancelsFetch,) if row.cancels else ()
 
     @defer.inlineCallbacks
-    def test_serves_exact_bytes_to_concurrent_clients(self):
-        server = yield support.start_script(
-            self, "twisted-server/slowpoetry.py", "--num-bytes", "200", "--delay", "0.02",
-            "poetry/ecstasy.txt")
-        poems = yield defer.gatherResults([fetch(server.port) for _ in range(5)])
-        self.assertEqual(poems, [ECSTASY] * 5)
+    def start_proxy(self, upstream):
+        upstream_port = support.serve(self, upstream)
+        proxy = yield support.start_script(self, self.row.script, "--port", "0",
+                                           f"127.0.0.1:{upstream_port}")
+        self.assertIn(b"for the server at 127.0.0.1:%d." % upstream_port, proxy.output)
+        return proxy
+
+    @defer.inlineCallbacks
+    def test_second_request_is_served_from_cache(self):
+        upstream = support.TestServerFactory(ALLA_SERA)
+        proxy = yield self.start_proxy(upstream)
+        first = yield fetch(proxy.port)
+        yield proxy.wait_for("Fetching poem from server.")
+        second = yield fetch(proxy.port)
+        yield proxy.wait_for("Using cached poem.")
+        self.assertEqual((first, second), (ALLA_SERA, ALLA_SERA))
+        self.assertEqual(upstream.connections, 1)
+
+    @defer.inlineCallbacks
+    def test_upstream_down_closes_client_without_data(self):
+        # The text's proxies send nothing and close (proxy 4.0 also logs the
+        # failure). A port where nothing listens is refused at once.
+        proxy = yield support.start_script(self, self.row.script, "--port", "0",
+                                           f"127.0.0.1:{support.free_port(self)}")
+        self.assertEqual((yield fetch(proxy.port)), b"")
+        self.assertNotIn(b"Traceback", proxy.output)
+
+
+globals().update(ProxySpec.makeTestCaseClasses())
+
+
+class SlowPoetryServerTest(TestCase):
+    """Part 11, exercise 3: the Twisted slow server, in memory with a Clock
+    (SlowPoetrySpec runs it for real)."""
 
     def make(self, poem=b"0123456789abcdefghij", num_bytes=8, delay=1.0):
         mod = support.load_script("twisted-server/slowpoetry.py")

@@ -15,6 +15,11 @@ the reactor stops and the client reports what it got.
 Departure from the text: a server that cannot be reached is reported on
 stderr and the client exits with status 1, where the original died with a
 traceback before the reactor started.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
@@ -23,6 +28,7 @@ import socket
 import sys
 
 from twisted.internet import main as twisted_main
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
@@ -81,7 +87,10 @@ class PoetrySocket:
         for reader in reactor.getReaders():
             if isinstance(reader, PoetrySocket):
                 return
-        reactor.stop()
+        try:
+            reactor.stop()
+        except ReactorNotRunning:  # already stopping (Ctrl-C)
+            pass
 
     def doRead(self):
         data = b""

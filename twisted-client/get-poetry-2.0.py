@@ -14,11 +14,17 @@ print the poems.
 
 Tasks are numbered in the order the connections are made, which need not be
 the order of the arguments; each chunk line names the server it came from.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
 import datetime
 
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.protocol import ClientFactory, Protocol
 
 
@@ -88,7 +94,10 @@ class PoetryClientFactory(ClientFactory):
         if self.poetry_count == 0:
             self.report()
             from twisted.internet import reactor
-            reactor.stop()
+            try:
+                reactor.stop()
+            except ReactorNotRunning:  # already stopping (Ctrl-C)
+                pass
 
     def report(self):
         for i in sorted(self.poems):

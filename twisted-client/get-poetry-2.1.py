@@ -14,10 +14,16 @@ Ctrl-C) and ignored servers that could not be reached. Here the factory
 counts the connections that have closed or failed, prints
 "Failed to connect to: DEST" for the latter, and stops the reactor after
 the last one.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
 
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.protocol import ClientFactory, Protocol
 
 
@@ -66,7 +72,10 @@ class PoetryClientFactory(ClientFactory):
         self.count -= 1
         if self.count == 0:
             from twisted.internet import reactor
-            reactor.stop()
+            try:
+                reactor.stop()
+            except ReactorNotRunning:  # already stopping (Ctrl-C)
+                pass
 
     def clientConnectionFailed(self, connector, reason):
         print("Failed to connect to:", connector.getDestination(), flush=True)

@@ -15,10 +15,16 @@ Like the text's version, this one has no way to report a failure: if a
 server cannot be reached, its callback is never called and the client
 waits for ever (Ctrl-C prints the poems that did arrive). Client 3.1 adds
 an errback for that.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
 
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.protocol import ClientFactory, Protocol
 
 
@@ -92,7 +98,10 @@ def poetry_main(argv=None):
     def got_poem(poem):
         poems.append(poem)
         if len(poems) == len(addresses):
-            reactor.stop()
+            try:
+                reactor.stop()
+            except ReactorNotRunning:  # already stopping (Ctrl-C)
+                pass
 
     for address in addresses:
         host, port = address

@@ -12,11 +12,17 @@ stops even when a server is down. The poems are printed at the end.
 
 Departure from the text: ERR is the error message on one line, not the
 repr of the whole Failure.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
 import sys
 
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.protocol import ClientFactory, Protocol
 
 
@@ -107,7 +113,10 @@ def poetry_main(argv=None):
 
     def poem_done():
         if len(poems) + len(errors) == len(addresses):
-            reactor.stop()
+            try:
+                reactor.stop()
+            except ReactorNotRunning:  # already stopping (Ctrl-C)
+                pass
 
     for address in addresses:
         host, port = address

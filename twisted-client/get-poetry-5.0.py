@@ -21,6 +21,11 @@ CUMMINGSIFY_FORCE=success|gibberish|bug always takes that branch.
 
 Departure from the text: the poem is printed as text, and the error
 messages go to stderr.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
@@ -29,6 +34,7 @@ import random
 import sys
 
 from twisted.internet import defer
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.protocol import ClientFactory, Protocol
 
 
@@ -167,7 +173,10 @@ def poetry_main(argv=None):
     def poem_done(_):
         results.append(_)
         if len(results) == len(addresses):
-            reactor.stop()
+            try:
+                reactor.stop()
+            except ReactorNotRunning:  # already stopping (Ctrl-C)
+                pass
 
     for address in addresses:
         host, port = address

@@ -18,12 +18,18 @@ Not in the text: the exit status is 1 if any download failed (the
 original always exits 0). Like the text's client, it has no timeout: a
 server that accepts and never sends keeps it waiting forever. Today's
 client, twisted-client/get-poetry.py, adds --timeout.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
 import sys
 
 from twisted.internet import defer
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.protocol import ClientFactory, Protocol
 from twisted.protocols.basic import NetstringReceiver
 
@@ -184,7 +190,10 @@ def poetry_main(argv=None):
     def poem_done(_):
         results.append(_)
         if len(results) == len(addresses):
-            reactor.stop()
+            try:
+                reactor.stop()
+            except ReactorNotRunning:  # already stopping (Ctrl-C)
+                pass
 
     for address in addresses:
         host, port = address

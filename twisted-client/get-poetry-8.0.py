@@ -16,12 +16,18 @@ Not in the text: the exit status is 1 if any download failed (the
 original always exits 0). Like the text's client, it has no timeout: a
 server that accepts and never sends keeps it waiting forever. Today's
 client, twisted-client/get-poetry.py, adds --timeout.
+
+Departure from the text: the reactor is stopped only if it is still
+running. Ctrl-C stops the reactor, which closes the open connections, and
+the callback that then stops the reactor again used to end the run with
+"Unhandled error in Deferred: ... ReactorNotRunning".
 """
 
 import argparse
 import sys
 
 from twisted.internet import defer
+from twisted.internet.error import ReactorNotRunning
 from twisted.internet.protocol import ClientFactory, Protocol
 from twisted.protocols.basic import NetstringReceiver
 
@@ -189,7 +195,10 @@ def poetry_main(argv=None):
 
     def all_done(results):
         outcome.extend(results)
-        reactor.stop()
+        try:
+            reactor.stop()
+        except ReactorNotRunning:  # already stopping (Ctrl-C)
+            pass
 
     dlist = defer.DeferredList(ds, consumeErrors=True)
     dlist.addCallback(all_done)

@@ -13,7 +13,7 @@ process runner without importing a reactor):
                and the bench: Program, Programs. Shared: STOP_GRACE,
                ready_regex
 - servers:     listen, serve, TestServerFactory, free_port, poem_port,
-               listen_transformer, tcp_port
+               listen_transformer, tcp_port, Watched
 - clients:     fetch, netstring, ClientRun, open_connections
 - twistd:      load_tac, pidfile, listening_ports
 - logs:        capture_log, quiet
@@ -36,7 +36,7 @@ _WHERE = {
     "processes": ("spawn", "start", "start_script", "run", "run_script", "Server",
                   "Program", "Programs", "STOP_GRACE", "ready_regex"),
     "servers": ("listen", "serve", "TestServerFactory", "free_port", "poem_port",
-                "listen_transformer", "tcp_port"),
+                "listen_transformer", "tcp_port", "Watched"),
     "clients": ("fetch", "netstring", "ClientRun", "open_connections"),
     "twistd": ("load_tac", "pidfile", "listening_ports"),
     "logs": ("capture_log", "quiet"),

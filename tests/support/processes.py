@@ -73,6 +73,7 @@ def _watcher_class():
             self.ended = defer.Deferred()
             self.status = None
             self.waiters = []
+            self.listeners = []
 
         def outReceived(self, data):
             self.out += data
@@ -83,6 +84,8 @@ def _watcher_class():
             self.check()
 
         def check(self):
+            for listener in self.listeners:
+                listener(self.out, self.err)
             for item in list(self.waiters):
                 regex, d = item
                 m = regex.search(self.out) or regex.search(self.err)
@@ -188,6 +191,10 @@ class Server:
                 + self.output.decode("utf-8", "replace"))
 
         return d.addTimeout(timeout, _reactor(), onTimeoutCancel=give_up)
+
+    def watch(self, listener):
+        """Call listener(stdout so far, stderr so far) whenever output arrives."""
+        self.watcher.listeners.append(listener)
 
     def wait(self, timeout=10):
         """Wait (bounded) for the process to exit by itself; fires with its

@@ -3,6 +3,9 @@
 import socket
 
 from twisted.internet import defer, protocol, reactor
+from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.protocols import policies
+from zope.interface import implementer
 
 from .paths import load_script
 from .waiting import with_timeout
@@ -16,12 +19,20 @@ def listen(testcase, factory, backlog=50):
     return port.getHost().port
 
 
-def free_port():
-    """A port on 127.0.0.1 where nothing listens (bound, then released).
-    Used for connection-refused paths."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(testcase=None):
+    """A port on 127.0.0.1 where nothing listens, for connection-refused
+    paths. With a test case, the port stays bound (without listening)
+    until the test ends, so no other process can start listening there in
+    the meantime (under trial -j2 another worker might). Without one, it is
+    released at once: only for command lines that never connect."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    if testcase is None:
+        s.close()
+    else:
+        testcase.addCleanup(s.close)
+    return port
 
 
 class _Held(protocol.Protocol):
@@ -36,7 +47,7 @@ class _Held(protocol.Protocol):
         f.open.add(self)
         if f.poem is not None:
             self.transport.write(f.poem)
-            if f.close:
+            if f.close is True:
                 self.transport.loseConnection()
         f._notify(f._made, self)
 
@@ -46,6 +57,23 @@ class _Held(protocol.Protocol):
         gone, self.gone = self.gone, None
         if gone is not None:
             gone.callback(None)
+
+
+@implementer(IHalfCloseableProtocol)
+class _HalfClosing(_Held):
+    """Sends the poem, then shuts only its write side, and closes once the
+    client has closed its end: so the server knows the client has read the
+    poem to its end and hung up."""
+
+    def connectionMade(self):
+        _Held.connectionMade(self)
+        self.transport.loseWriteConnection()
+
+    def readConnectionLost(self):
+        self.transport.loseConnection()
+
+    def writeConnectionLost(self):
+        pass
 
 
 class TestServerFactory(protocol.ServerFactory):
@@ -59,8 +87,13 @@ class TestServerFactory(protocol.ServerFactory):
     __test__ = False  # a helper, not a test class, whatever its name says
 
     def __init__(self, poem=None, close=True):
+        """close: True to close after the poem, False to hold the connection
+        open, "half" to shut the write side and close once the client has
+        (then next_disconnect() means "the client read it all and left")."""
         self.poem = poem
         self.close = close
+        if close == "half":
+            self.protocol = _HalfClosing
         self.connections = 0
         self.open = set()
         self._made = []
@@ -120,3 +153,46 @@ def tcp_port(tcp_server):
     service keeps its listening port private (`_port`); this is the one
     place that reads it."""
     return tcp_server._port.getHost().port
+
+
+@implementer(IHalfCloseableProtocol)
+class _HalfCloseWrapper(policies.ProtocolWrapper):
+    """Turns the wrapped server's close into a half-close, and closes for
+    real once the client has hung up."""
+
+    def loseConnection(self):
+        self.transport.loseWriteConnection()
+
+    def readConnectionLost(self):
+        self.transport.loseConnection()
+
+    def writeConnectionLost(self):
+        pass
+
+
+class Watched(policies.WrappingFactory):
+    """Wraps any server factory (e.g. the text's transform server) so that
+    next_disconnect() fires when a client has read everything the server
+    sent and hung up: the server's close becomes a half-close, and the
+    connection ends when the client closes its side."""
+
+    protocol = _HalfCloseWrapper
+
+    def __init__(self, wrapped):
+        policies.WrappingFactory.__init__(self, wrapped)
+        self._lost = []
+
+    def unregisterProtocol(self, p):
+        policies.WrappingFactory.unregisterProtocol(self, p)
+        while self._lost:
+            self._lost.pop(0).callback(p)
+
+    def next_disconnect(self, timeout=10):
+        d = defer.Deferred()
+        self._lost.append(d)
+        return with_timeout(d, timeout, "a disconnect")
+
+    def drop_all(self):
+        for p in list(self.protocols):
+            p.transport.abortConnection()
+        return defer.succeed(None)

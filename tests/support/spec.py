@@ -19,6 +19,10 @@ its own:
 
 A row is any object with an `id` attribute, a valid identifier such as
 "Client40" or "Finger07". A new version costs a row, not a test file.
+
+Tests that apply to some rows only go in a mixin that `mixins_for(row)`
+returns for those rows, so no class carries a test that would have to be
+skipped.
 """
 
 from twisted.trial.unittest import TestCase
@@ -34,6 +38,11 @@ class VersionSpec:
     row = None
 
     @classmethod
+    def mixins_for(cls, row):
+        """Extra base classes (mixins of test methods) for one row's class."""
+        return ()
+
+    @classmethod
     def makeTestCaseClasses(cls):
         """A dict of class name -> TestCase subclass, one per row, for the
         test module's globals()."""
@@ -44,7 +53,7 @@ class VersionSpec:
                 raise ValueError(f"row id {row.id!r} does not make a class name")
             if name in classes:
                 raise ValueError(f"two rows of {cls.__name__} are named {row.id!r}")
-            classes[name] = type(name, (cls, TestCase), {
+            classes[name] = type(name, (*cls.mixins_for(row), cls, TestCase), {
                 "row": row,
                 "__module__": cls.__module__,
                 "__qualname__": name,
