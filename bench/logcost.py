@@ -12,7 +12,8 @@ directory and times, in CPU microseconds per call (the minimum over
     the text's log.msg(f"... {transport.getPeer()}") through the legacy bridge,
     Logger.info with the same text,
     the observer alone (format, timestamp, write and flush),
-    its parts: formatting the event, the timestamp, LogFile.write + flush,
+    its parts: formatting the event, the timestamp, LogFile.write + flush
+    and its rotation check,
     getPeer() (an IPv4Address built) and its repr,
     and the plugin's ConnectionLog with 1, 10 and 100 connections a turn.
 
@@ -119,12 +120,17 @@ def main(argv=None):
     row("Logger.info('... {n} ... {peer!r}', n=..., peer=getPeer()) (observer included)",
         lambda: logger.info("sending {n} bytes of poetry to {peer!r}", n=2804,
                             peer=transport.getPeer()))
+    text = f"sending 2804 bytes of poetry to {peer!r}"
+    row("Logger.info(text), the same line formatted beforehand (observer included)",
+        lambda: logger.info(text))
     row("the observer alone: format + timestamp + write + flush",
         lambda: observer(event))
     row("  formatting the event text (formatEvent)", lambda: formatEvent(event))
     row("  the timestamp (formatTime)",
         lambda: formatTime(event["log_time"], timeFormatRFC3339))
     row("  write + flush of one line", write_flush)
+    if not args.stdout:
+        row("  LogFile's rotation check (shouldRotate, inside write)", out.shouldRotate)
     row("getPeer(): an IPv4Address built", transport.getPeer)
     row("repr() of the peer", lambda: repr(peer))
 

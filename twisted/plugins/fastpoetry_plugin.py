@@ -79,7 +79,8 @@ class ConnectionLog:
             self.call = None
         pending, self.pending = self.pending, []
         if pending:
-            # The peer's repr is formatted here, once, for the whole batch.
+            # The lines are built here, at the end of the turn, not in
+            # connectionMade: one join and one event for the whole batch.
             text = "\n".join([f"sending {nbytes} bytes of poetry to {peer!r}"
                               for nbytes, peer in pending])
             self.log.info("{connections}", connections=text, count=len(pending))
