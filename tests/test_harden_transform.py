@@ -123,7 +123,9 @@ class _Trickler(protocol.Protocol):
     def connectionMade(self):
         self.sent = 0
         self.sending = task.LoopingCall(self.send_one)
-        self.sending.clock = reactor
+
+    def start(self):
+        """Send the first byte now, then one every `every` seconds."""
         self.sending.start(self.every, now=True)
 
     def send_one(self):
@@ -162,8 +164,11 @@ class SlowlorisLoopbackTest(TestCase):
                 endpoints.connectProtocol(endpoint, _Trickler(LONG, every=0.05)), 10, "connect")
             self.addCleanup(trickler.drop)
             tricklers.append(trickler)
-        # While they trickle, both slots are taken: a third client is refused.
+        # While they are connected, both slots are taken: a third client is
+        # refused. Then they trickle; the deadline runs from the first byte.
         self.assertEqual((yield fetch(port, GOOD)), b"")
+        for trickler in tricklers:
+            trickler.start()
         closed_at = yield support.with_timeout(
             defer.gatherResults([t.lost for t in tricklers]), 10, "the tricklers to be cut off")
         for trickler, at in zip(tricklers, closed_at):
