@@ -27,9 +27,11 @@ SCIENCE = poem_bytes("science.txt")
 
 
 def temp_dir(testcase):
-    tmp = tempfile.mkdtemp()
-    testcase.addCleanup(shutil.rmtree, tmp, True)
-    return tmp
+    """A fresh directory under the test's temporary directory (an absolute
+    path: twistd runs from the repo root)."""
+    path = os.path.abspath(testcase.mktemp())
+    os.makedirs(path)
+    return path
 
 
 def search_file(path, pattern):
@@ -42,36 +44,6 @@ def search_file(path, pattern):
     return check
 
 
-class _Quiet(protocol.ProcessProtocol):
-    """A child that logs to a file, not to us: keep its output for error
-    messages and note when it ends."""
-
-    def __init__(self):
-        self.output = b""
-        self.ended = defer.Deferred()
-
-    def childDataReceived(self, fd, data):
-        self.output += data
-
-    def processEnded(self, reason):
-        self.ended.callback(None)
-
-
-def spawn_quiet(testcase, argv, env):
-    """Start a process that prints nothing; stop it (bounded) at cleanup."""
-    child = _Quiet()
-    transport = reactor.spawnProcess(child, argv[0], argv, env=support.child_env(env),
-                                     path=support.path("."))
-
-    def stop():
-        if not child.ended.called:
-            transport.signalProcess("TERM")
-        return support.with_timeout(child.ended, 10, "twistd to stop")
-
-    testcase.addCleanup(stop)
-    return child
-
-
 class LogFileTest(TestCase):
     """Both run under twistd: logging is set up by twistd, not by the tac."""
 
@@ -79,13 +51,26 @@ class LogFileTest(TestCase):
     def test_daily_log_file_from_the_tac(self):
         logdir = temp_dir(self)
         logfile = os.path.join(logdir, "poetry.log")
-        child = spawn_quiet(
+        child = support.spawn(
             self, support.twistd_argv("-n", "--pidfile", pidfile(self), "-y", DAILY),
             env={"POETRY_LOGDIR": logdir, "POETRY_PORT": "0"})
         m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), what="the port line")
         self.assertEqual((yield fetch(int(m.group(1)))), ECSTASY)
         yield poll(search_file(logfile, rb"\[fastpoetry#info\] sending 2804 bytes of poetry"),
                    what="the sending line")
+        # Stopped, it logs everything to the end: the port closing, then
+        # twistd's last line.
+        yield child.stop()
+        # twistd ends as SIGTERM asked, once it has shut down.
+        self.assertEqual(child.exit_code(), -15)
+        with open(logfile, "rb") as f:
+            lines = f.read().splitlines()
+        closed = [i for i, line in enumerate(lines)
+                  if line.endswith(b"(TCP Port %d Closed)" % int(m.group(1)))]
+        self.assertEqual(len(closed), 1, lines[-5:])
+        self.assertTrue(lines[-2].endswith(b" Main loop terminated."), lines[-5:])
+        self.assertTrue(lines[-1].endswith(b"] Server Shut Down."), lines[-5:])
+        self.assertLess(closed[0], len(lines) - 2)
         self.assertEqual(child.output, b"")  # nothing on the terminal
 
     @defer.inlineCallbacks
@@ -93,7 +78,7 @@ class LogFileTest(TestCase):
         logfile = os.path.join(temp_dir(self), "poetry-twistd.log")
         argv = support.twistd_argv("-n", "--pidfile", pidfile(self),
                                    "--logger", "poetry_logger.logger", "-y", FASTPOETRY_TAC)
-        child = spawn_quiet(self, argv, env={
+        child = support.spawn(self, argv, env={
             "PYTHONPATH": support.path(APP), "POETRY_LOGFILE": logfile, "FASTPOETRY_PORT": "0"})
         m = yield poll(search_file(logfile, rb"PoetryFactory starting on (\d+)"), what="the port line")
         self.assertEqual((yield fetch(int(m.group(1)))), ECSTASY)
@@ -171,7 +156,11 @@ class UnixSocketTest(TestCase):
 
     @defer.inlineCallbacks
     def test_same_poem_over_tcp_and_unix_socket(self):
-        socket_path = os.path.join(temp_dir(self), "poetry.sock")
+        # A UNIX socket path has a length limit (108 bytes) that a path under
+        # _trial_temp can exceed, so this one is in the system's temp dir.
+        short = tempfile.mkdtemp(prefix="poetry-")
+        self.addCleanup(shutil.rmtree, short, True)
+        socket_path = os.path.join(short, "poetry.sock")
         top = top_service(load_tac(self, UNIX, POETRY_SOCKET=socket_path, POETRY_PORT="0",
                                    POETRY_FILE=support.path("poetry/science.txt")))
         (tcp_port,) = listening_ports(top)

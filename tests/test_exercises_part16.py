@@ -76,7 +76,6 @@ class ProxyTacTest(TestCase):
         (top,) = list(service.IServiceCollection(application))
         (port,) = listening_ports(top)
         self.assertEqual((yield fetch(port)), b"")
-        self.flushLoggedErrors()
 
 
 class TwoPoemPluginTest(TestCase):

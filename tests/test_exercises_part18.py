@@ -4,7 +4,7 @@ fireOnOneCallback / fireOnOneErrback demonstrations; a DeferredList of
 DeferredLists; and DeferredDict, whose written semantics (in its banner)
 are checked here one by one."""
 
-from twisted.internet import defer, task
+from twisted.internet import defer
 from twisted.trial.unittest import TestCase
 
 from tests import support
@@ -25,17 +25,21 @@ class Client81Test(TestCase):
 
     @defer.inlineCallbacks
     def test_nothing_printed_until_the_last_poem_is_in(self):
-        from twisted.internet import reactor
-
-        fast = self.run.poem_port(SCIENCE)
+        # The fast server and the transform server shut their write side
+        # and close once the client has read everything and hung up.
+        fast_server = support.TestServerFactory(SCIENCE, close="half")
+        fast = support.serve(self, fast_server)
+        transformer = support.load_script("twisted-server/transformedpoetry-1.0.py")
+        watched = support.Watched(transformer.TransformFactory(transformer.TransformService()))
+        xform = support.serve(self, watched)
         held = support.TestServerFactory(ECSTASY, close=False)  # sends, never closes
         held_port = support.serve(self, held)
-        connected = held.next_connection()
-        done = self.run.run(self.run.xform, held_port, support.free_port(self), fast)
-        proto = yield connected
-        # By now the fast poem and the refused one are long finished; the
-        # client must still be silent.
-        yield task.deferLater(reactor, 0.1, lambda: None)
+        events = [held.next_connection(), fast_server.next_disconnect(),
+                  watched.next_disconnect()]
+        done = self.run.run(xform, held_port, support.free_port(self), fast)
+        proto, _, _ = yield defer.gatherResults(events)
+        # The refused one failed at once, the fast poem is in (and went to
+        # the transform server): the client must still be silent.
         self.assertEqual((self.run.out.getvalue(), self.run.err.getvalue()), ("", ""))
         proto.transport.loseConnection()
         out, err = yield done
@@ -79,19 +83,6 @@ class DemoOutputTest(TestCase):
         self.assertEqual(nest_out.decode().splitlines()[3],
                          "We got: [(True, [(True, 'a1 result'), (False, Failure('a2 failure'))]),"
                          " (True, [(True, 'b1 result')])]")
-
-
-class NestedDeferredListTest(TestCase):
-
-    def test_outer_waits_for_every_inner_list(self):
-        a1, a2, b1 = defer.Deferred(), defer.Deferred(), defer.Deferred()
-        outer = defer.DeferredList([defer.DeferredList([a1, a2]), defer.DeferredList([b1])])
-        b1.callback("b")
-        a1.callback("a1")
-        self.assertNoResult(outer)
-        a2.callback("a2")
-        self.assertEqual(self.successResultOf(outer),
-                         [(True, [(True, "a1"), (True, "a2")]), (True, [(True, "b")])])
 
 
 class DeferredDictTest(TestCase):

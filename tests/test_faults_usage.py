@@ -226,9 +226,14 @@ for _tapname, (_module, _cases) in PLUGINS.items():
 
 class PluginsFoundTest(TestCase):
 
-    def test_twistd_finds_both_plugins(self):
-        names = {maker.tapname for maker in getPlugins(IServiceMaker)}
-        self.assertLessEqual({"fastpoetry", "poetryproxy", "transformpoetry"}, names)
+    def test_twistd_finds_the_three_plugins(self):
+        found = {maker.tapname: maker.description for maker in getPlugins(IServiceMaker)}
+        ours = {name: found.get(name) for name in ("fastpoetry", "poetryproxy", "transformpoetry")}
+        self.assertEqual(ours, {
+            "fastpoetry": "A fast poetry service.",
+            "poetryproxy": "A caching poetry proxy (proxy 4.0).",
+            "transformpoetry": "A poetry transformation service (netstrings, hardened).",
+        })
 
     def test_no_init_py_in_twisted_or_plugins(self):
         # twistd finds plugins in twisted/plugins/ only while these two

@@ -1,64 +1,34 @@
 """Every example with stored output prints exactly that output.
 
 The examples are discovered from the expected/ directories (see
-tests/outputs_lib.py): adding an example means adding its expected file
-with tools/regen-outputs.py, not writing a test. One test method is
-generated per stored file. All examples are started together, a few at a
-time on worker threads, when the first of those tests runs; each test
-then waits (bounded) for its own example.
+tests/support/outputs.py): adding an example means adding its expected
+file with tools/regen-outputs.py, not writing a test. ExampleSpec makes one
+TestCase class per stored file, named after the script in CamelCase
+(Defer4Spec, DeferredList6Spec, InlineCallbacks1Spec, ...), and each runs
+only its own example:
+
+    trial tests.test_outputs.DeferredList6Spec
+    python -m pytest -k DeferredList6Spec
 
 Where the tutorial text quotes an output, TEXT_QUOTES below holds those
-lines translated to Python 3 reprs, and a test asserts they appear, in
-order, in the stored file, so a regenerated file cannot drift from the
-text unnoticed.
+lines translated to Python 3 reprs, and that example's class also asserts
+they appear, in order, in the stored file, so a regenerated file cannot
+drift from the text unnoticed.
 
 The two scripts that never stop (simple.py, simple-poll.py) are started,
-seen to keep running, and then stopped.
+seen to wait in the reactor with nothing to do, and then interrupted.
 """
 
-import re
-
-from twisted.internet import reactor, task
+from twisted.internet import defer
 from twisted.trial.unittest import TestCase
 
-from tests import outputs_lib, support
-
-# --- stored output -----------------------------------------------------------
-
-_futures = {}
-
-
-def _result(rel):
-    """(stdout, stderr, status) of one example; the first call starts them all."""
-    if not _futures:
-        _futures.update(outputs_lib.run_all(outputs_lib.stored()))
-    return _futures[rel].result(timeout=outputs_lib.TIMEOUT)
+from tests import support
+from tests.support import outputs
+from tests.support.spec import VersionSpec
 
 
 def _read(rel):
-    return outputs_lib.expected_path(rel).read_text(encoding="utf-8")
-
-
-def _make_output_test(rel):
-    def test(self):
-        out, err, code = _result(rel)
-        self.assertEqual(outputs_lib.render(rel, out, err, code), _read(rel))
-
-    test.__doc__ = f"{rel} prints its stored output"
-    return test
-
-
-class StoredOutputTests(TestCase):
-    """One generated test per file in <dir>/expected/."""
-
-    def test_every_example_has_stored_output(self):
-        """No example script without an expected file, and no stale file."""
-        self.assertEqual(outputs_lib.stored(), outputs_lib.scripts())
-
-
-for _rel in outputs_lib.stored():
-    _name = "test_" + re.sub(r"\W", "_", _rel[: -len(".py")])
-    setattr(StoredOutputTests, _name, _make_output_test(_rel))
+    return outputs.expected_path(rel).read_text(encoding="utf-8")
 
 
 # --- agreement with the tutorial text ----------------------------------------
@@ -123,18 +93,56 @@ def _nonblank(text):
     return [line for line in text.split("\n") if line.strip()]
 
 
-def _make_quote_test(rel, quoted):
-    def test(self):
+class Example:
+    """A row of the example spec: a script with stored output, and the
+    lines the text quotes from its output (None if it quotes none)."""
+
+    def __init__(self, rel):
+        self.id = outputs.example_id(rel)
+        self.rel = rel
+        self.quoted = TEXT_QUOTES.get(rel)
+
+
+class AgreesWithText:
+    """For examples whose output the text quotes."""
+
+    def test_stored_output_agrees_with_the_text(self):
+        rel = self.row.rel
         stored = _nonblank(_read(rel))
-        wanted = _nonblank(outputs_lib.normalize(quoted))
+        wanted = _nonblank(outputs.normalize(self.row.quoted))
         # The quoted lines appear in the stored file in the same order.
         pos = 0
         for line in wanted:
             self.assertIn(line, stored[pos:], f"{rel}: text line missing")
             pos = stored.index(line, pos) + 1
 
-    test.__doc__ = f"{rel}'s stored output agrees with the text"
-    return test
+
+class ExampleSpec(VersionSpec):
+    """One class per example with stored output."""
+
+    rows = tuple(Example(rel) for rel in outputs.stored())
+
+    @classmethod
+    def mixins_for(cls, row):
+        return (AgreesWithText,) if row.quoted is not None else ()
+
+    @defer.inlineCallbacks
+    def test_prints_its_stored_output(self):
+        rel = self.row.rel
+        out, err, code = yield support.run(support.script_argv(rel), env=outputs.EXAMPLE_ENV,
+                                           timeout=outputs.TIMEOUT)
+        self.assertEqual(outputs.render(rel, out, err, code), _read(rel))
+
+
+globals().update(ExampleSpec.makeTestCaseClasses())
+
+
+class StoredOutputTest(TestCase):
+
+    def test_every_example_has_stored_output(self):
+        """No example script without an expected file, and no stale file."""
+        self.assertEqual(outputs.stored(), outputs.scripts())
+        self.assertTrue(set(TEXT_QUOTES) <= set(outputs.stored()), set(TEXT_QUOTES))
 
 
 class TextAgreementTests(TestCase):
@@ -142,14 +150,14 @@ class TextAgreementTests(TestCase):
 
     def test_unhandled_error_reports(self):
         for rel, reported in REPORTS_UNHANDLED.items():
-            out, err = outputs_lib.sections(_read(rel))
+            out, err = outputs.sections(_read(rel))
             self.assertEqual(UNHANDLED in err, reported, rel)
             self.assertNotIn(UNHANDLED, out, rel)
 
     def test_log_lines_have_twistd_form(self):
         """Every log.py line that is not a traceback continuation is
         'TIMESTAMP [-] message', as in Part 16's twistd output."""
-        out, err = outputs_lib.sections(_read("basic-twisted/log.py"))
+        out, err = outputs.sections(_read("basic-twisted/log.py"))
         self.assertEqual(err, "")
         heads = [line for line in _nonblank(out) if not line.startswith("\t")]
         self.assertEqual(
@@ -164,34 +172,37 @@ class TextAgreementTests(TestCase):
         self.assertNotIn("will not be logged", out)
 
 
-for _rel, _quoted in TEXT_QUOTES.items():
-    _name = "test_" + re.sub(r"\W", "_", _rel[: -len(".py")])
-    setattr(TextAgreementTests, _name, _make_quote_test(_rel, _quoted))
-
-
 # --- scripts that never stop -----------------------------------------------------
+
+
+def waiting_in_the_kernel(pid):
+    """True once the process sleeps in a poll/epoll/select call: the
+    reactor waiting for an event, with nothing else to do."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            wchan = f.read()
+    except OSError:
+        return False
+    return any(word in wchan for word in ("poll", "select"))
 
 
 class NeverStoppingTests(TestCase):
     """simple.py and simple-poll.py run until they are stopped."""
 
+    @defer.inlineCallbacks
     def _check_keeps_running(self, rel, banner):
-        d = support.start_script(self, rel, ready=re.compile(rb"press Ctrl-C"))
-
-        def started(server):
-            # Give it a moment in which it could exit by itself; it must not.
-            wait = task.deferLater(reactor, 0.3, lambda: server)
-            return wait.addCallback(check_running)
-
-        def check_running(server):
-            self.assertTrue(server.running(), f"{rel} exited by itself")
-            self.assertEqual(server.output, banner)
-            return server.stop().addCallback(lambda _: server)
-
-        def stopped(server):
-            self.assertFalse(server.running())
-
-        return d.addCallback(started).addCallback(stopped)
+        server = yield support.start_script(self, rel, ready=rb"press Ctrl-C")
+        # It printed its banner and went to sleep in the reactor's poll:
+        # with no timers and no sockets, nothing will ever wake it but a
+        # signal. (If it had exited by itself, this wait would fail.)
+        yield support.poll(lambda: not server.running() or waiting_in_the_kernel(server.pid),
+                           what=f"{rel} waiting in the reactor")
+        self.assertTrue(server.running(), f"{rel} exited by itself")
+        self.assertEqual(server.output, banner)
+        # Ctrl-C, as the banner says: a clean stop, nothing more printed.
+        server.signal("INT")
+        code = yield server.wait()
+        self.assertEqual((code, server.output), (0, banner))
 
     def test_simple(self):
         return self._check_keeps_running(

@@ -22,6 +22,11 @@ SCIENCE = poem_bytes("science.txt")
 STARTED = rb"PoetryFactory starting on (\d+)"
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 class TacTest(TestCase):
 
     def setUp(self):
@@ -37,8 +42,7 @@ class TacTest(TestCase):
 
     @defer.inlineCallbacks
     def test_load_application_in_process(self):
-        os.environ["FASTPOETRY_PORT"] = "0"
-        self.addCleanup(os.environ.pop, "FASTPOETRY_PORT")
+        support.set_env(self, FASTPOETRY_PORT="0")
         # The tac names its poem relative to the repo root, as in the text.
         cwd = os.getcwd()
         os.chdir(support.ROOT)
@@ -51,11 +55,10 @@ class TacTest(TestCase):
         self.assertEqual(poetry_service.poetry_file, "poetry/ecstasy.txt")
         self.assertEqual(tcp_service.kwargs, {"interface": "localhost", "backlog": 1024})
 
-        # Start it here, fetch the poem, stop it.
+        # Start it here (stopped at cleanup, whatever happens), fetch the poem.
         service.IService(application).startService()
-        port = tcp_service._port.getHost().port
-        self.assertEqual((yield fetch(port)), ECSTASY)
-        yield service.IService(application).stopService()
+        self.addCleanup(service.IService(application).stopService)
+        self.assertEqual((yield fetch(support.tcp_port(tcp_service))), ECSTASY)
 
     @defer.inlineCallbacks
     def test_twistd_nodaemon(self):
@@ -63,7 +66,7 @@ class TacTest(TestCase):
             self, support.twistd_argv("--nodaemon", "--pidfile", self.pidfile, "--python", TAC),
             ready=STARTED, env={"FASTPOETRY_PORT": "0"})
         yield server.wait_for("loaded a poem from: poetry/ecstasy.txt")
-        self.assertEqual(int(open(self.pidfile).read()), server.pid)
+        self.assertEqual(int(read_text(self.pidfile)), server.pid)
         self.assertEqual((yield fetch(server.port)), ECSTASY)
         yield server.wait_for(rb"sending 2804 bytes of poetry to IPv4Address\(type='TCP', "
                               rb"host='127.0.0.1', port=\d+\)")
@@ -93,7 +96,7 @@ class TacTest(TestCase):
                                 "--python", TAC),
             env={"FASTPOETRY_PORT": "0"})
         self.assertEqual((out, err, code), (b"", b"", 0))  # the prompt comes back
-        pid = int(open(self.pidfile).read())
+        pid = int(read_text(self.pidfile))
         self.addCleanup(self.kill_if_alive, pid)
 
         def logged(pattern):
@@ -145,10 +148,7 @@ class PluginTest(TestCase):
     def twistd(self, *args):
         return support.run(support.twistd_argv(*args), cwd=self.tmp)
 
-    def test_plugin_is_found_by_getPlugins(self):
-        makers = {p.tapname: p for p in getPlugins(IServiceMaker)}
-        self.assertIn("fastpoetry", makers)
-        self.assertEqual(makers["fastpoetry"].description, "A fast poetry service.")
+    # That getPlugins finds the plugin: test_faults_usage.PluginsFoundTest.
 
     def test_make_service_builds_poetry_and_tcp_services(self):
         maker = {p.tapname: p for p in getPlugins(IServiceMaker)}["fastpoetry"]

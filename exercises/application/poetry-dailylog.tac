@@ -14,8 +14,14 @@ foreground (-n) as well as when daemonized.
 
 Configuration: POETRY_LOGDIR (default: the current directory), POETRY_PORT
 (default 10000), POETRY_FILE (default poetry/ecstasy.txt), POETRY_IFACE.
+
+The log file is closed when the process exits, not when the application
+stops: twistd logs the closing of the port and then "Server Shut Down."
+after every service has stopped, and those lines belong in the log too.
+Each line is flushed as it is written, so nothing waits for the close.
 """
 
+import atexit
 import os
 
 from twisted.application import internet, service
@@ -56,17 +62,6 @@ class PoetryService(service.Service):
         log.info("loaded a poem from: {path}", path=self.poetry_file)
 
 
-class CloseLogFile(service.Service):
-    """Closes the log file when the application stops."""
-
-    def __init__(self, logfile):
-        self.logfile = logfile
-
-    def stopService(self):
-        service.Service.stopService(self)
-        self.logfile.close()
-
-
 # configuration parameters
 logdir = os.environ.get("POETRY_LOGDIR", ".")
 port = int(os.environ.get("POETRY_PORT", 10000))
@@ -78,11 +73,13 @@ application = service.Application("fastpoetry-dailylog")
 # twistd asks the application for this component before it starts logging.
 logfile = DailyLogFile("poetry.log", logdir)
 application.setComponent(ILogObserver, textFileLogObserver(logfile))
+# After twistd's last line, "Server Shut Down.", which it logs once the
+# reactor and every service have stopped.
+atexit.register(logfile.close)
 
 top_service = service.MultiService()
 poetry_service = PoetryService(poetry_file)
 poetry_service.setServiceParent(top_service)
 internet.TCPServer(port, PoetryFactory(poetry_service),
                    interface=iface).setServiceParent(top_service)
-CloseLogFile(logfile).setServiceParent(top_service)
 top_service.setServiceParent(application)

@@ -14,7 +14,8 @@ process runner without importing a reactor):
                ready_regex
 - servers:     listen, serve, TestServerFactory, free_port, poem_port,
                listen_transformer, tcp_port, Watched
-- clients:     fetch, netstring, ClientRun, open_connections
+- clients:     fetch, netstring, ClientRun, open_connections,
+               connector_dropped
 - twistd:      load_tac, pidfile, listening_ports
 - logs:        capture_log, quiet
 - spec:        VersionSpec
@@ -37,7 +38,7 @@ _WHERE = {
                   "Program", "Programs", "STOP_GRACE", "ready_regex"),
     "servers": ("listen", "serve", "TestServerFactory", "free_port", "poem_port",
                 "listen_transformer", "tcp_port", "Watched"),
-    "clients": ("fetch", "netstring", "ClientRun", "open_connections"),
+    "clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped"),
     "twistd": ("load_tac", "pidfile", "listening_ports"),
     "logs": ("capture_log", "quiet"),
     "spec": ("VersionSpec",),

@@ -140,3 +140,10 @@ class ClientRun:
             if reactor.seconds() > deadline:
                 raise AssertionError("client connections still open after stop()")
             yield task.deferLater(reactor, 0.005, lambda: None)
+
+
+def connector_dropped(connector):
+    """Whether code under test gave up on a MemoryReactor connection
+    attempt: stopConnecting() (public: stoppedConnecting) or disconnect(),
+    which _FakeConnector records only in a private flag, read here alone."""
+    return connector.stoppedConnecting or connector._disconnected

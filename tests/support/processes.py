@@ -112,9 +112,19 @@ class Server:
     def __init__(self, argv, env=None, cwd=None):
         self.argv = [str(a) for a in argv]
         self.watcher = _watcher_class()()
-        self.transport = _reactor().spawnProcess(
-            self.watcher, self.argv[0], self.argv, env=child_env(env),
-            path=str(cwd or ROOT))
+        # A child inherits an ignored SIGINT (a test run started in the
+        # background ignores it); un-ignore it for the fork, so that a test
+        # can press Ctrl-C in the child as a reader would.
+        ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        if ignored:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.transport = _reactor().spawnProcess(
+                self.watcher, self.argv[0], self.argv, env=child_env(env),
+                path=str(cwd or ROOT))
+        finally:
+            if ignored:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.pid = self.transport.pid
         self.port = None
 

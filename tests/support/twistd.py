@@ -32,8 +32,9 @@ def load_tac(testcase, rel, **env):
             else:
                 os.environ[key] = value
     top = service.IService(application)
-    top.startService()
+    # Registered first: a service that fails to start may leave others running.
     testcase.addCleanup(top.stopService)
+    top.startService()
     return application
 
 

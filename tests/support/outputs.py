@@ -1,5 +1,6 @@
 """Checked example output: one implementation shared by the regeneration tool
-(tools/regen-outputs.py) and the test (tests/test_outputs.py).
+(tools/regen-outputs.py) and the test (tests/test_outputs.py, one
+<Example>Spec class per stored file).
 
 Every deterministic example script has its expected output stored next to
 it, in <dir>/expected/<script>.txt. The file looks like this:
@@ -15,18 +16,18 @@ The first line is the command a reader types from the repository root. The
 section only when the program wrote to stderr. Both streams are normalized
 (see normalize()) so that the file is the same on every machine and run.
 
-The runner here is plain subprocess (not the reactor): the test starts all
-examples at once in a few worker threads and each generated test method
-waits for its own, which keeps trial's per-test reactor clean.
+The test runs each example under the reactor (support.run) with the argv
+and environment given here; the tool runs them all at once with plain
+subprocess on a few worker threads.
 """
 
 import re
 import subprocess
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from tests.support import PYTHON, ROOT, WARNFLAGS, child_env
+from .environment import child_env
+from .paths import ROOT, script_argv
 
 # Directories holding checked examples; each has an expected/ subdirectory.
 EXAMPLE_DIRS = ("basic-twisted", "deferred-examples", "inline-callbacks")
@@ -77,15 +78,24 @@ def command_line(rel):
     return f"$ python {rel}"
 
 
+# How every check runs an example: from the repo root, with
+# DeprecationWarnings as errors (script_argv) and timers scaled down.
+EXAMPLE_ENV = {TIME_SCALE_VAR: CHECK_TIME_SCALE}
+
+
+def example_id(rel):
+    """The spec row id of an example: its file name in CamelCase
+    ('deferred-examples/deferred-list-6.py' -> 'DeferredList6')."""
+    stem = rel.rsplit("/", 1)[-1][: -len(".py")]
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", stem))
+
+
 def run_example(rel, timeout=TIMEOUT):
-    """Run one example the way the checks do: from the repo root, with
-    DeprecationWarnings as errors and timers scaled down. Returns
+    """Run one example the way the test does, without a reactor. Returns
     (stdout bytes, stderr bytes, exit status)."""
-    argv = [PYTHON, *WARNFLAGS, str(ROOT / rel)]
-    env = child_env({TIME_SCALE_VAR: CHECK_TIME_SCALE})
     proc = subprocess.run(
-        argv, cwd=ROOT, env=env, capture_output=True, timeout=timeout,
-        stdin=subprocess.DEVNULL,
+        script_argv(rel), cwd=ROOT, env=child_env(EXAMPLE_ENV), capture_output=True,
+        timeout=timeout, stdin=subprocess.DEVNULL,
     )
     return proc.stdout, proc.stderr, proc.returncode
 
