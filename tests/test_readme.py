@@ -43,7 +43,7 @@ PROGRAM_DIRS = ("twisted-client", "twisted-server", "deferred-examples", "inline
                 "basic-twisted", "blocking-server", "blocking-client", "async-client",
                 "twisted/plugins", "finger", "writing-servers", "exercises")
 PROGRAM_SUFFIXES = (".py", ".tac", "")
-NOT_PROGRAMS = {"README.md", "dropin.cache", "__init__.py"}
+NOT_PROGRAMS = {"README.md", "dropin.cache"}
 
 # The finger tutorial is built on another branch. Until finger/ is in this
 # tree, what the READMEs say about it is checked by one test that skips,
@@ -301,7 +301,10 @@ def programs():
         if not base.is_dir():
             continue
         for p in base.rglob("*"):
+            # A module named _x (twisted/plugins/_hardened.py) is private: a
+            # helper the programs import, not a program.
             if (p.is_file() and p.suffix in PROGRAM_SUFFIXES and p.name not in NOT_PROGRAMS
+                    and not p.name.startswith("_")
                     and "expected" not in p.parts and "__pycache__" not in p.parts):
                 found.add(rel(p))
     return found
