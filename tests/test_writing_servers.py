@@ -1,0 +1,258 @@
+"""The "Writing Servers" howto: its three programs in writing-servers/.
+
+1. protocol-calls.py: the order of the calls the framework makes, for one
+   real connection over loopback.
+2. handmade-transport.py: Part 11's PoetryProtocol and finger step 7's
+   FingerProtocol, unchanged, on a hand-made port and transport, over
+   loopback (the program for real, and the classes in-process with a write
+   larger than any socket buffer).
+3. The deployment part: finger/tap.py's Options (optParameters, optFlags,
+   the repeatable opt_user), plugin-options.py, and `twistd finger --help`
+   from a directory that is not the repository.
+"""
+
+import re
+import shutil
+import tempfile
+
+from twisted.internet import defer, endpoints, protocol, reactor
+from twisted.python import usage
+from twisted.trial.unittest import TestCase
+
+from tests import support
+from tests.support import fetch, poem_bytes
+
+CALLS = "writing-servers/protocol-calls.py"
+HANDMADE = "writing-servers/handmade-transport.py"
+OPTIONS = "writing-servers/plugin-options.py"
+
+
+class _EchoClient(protocol.Protocol):
+    """Sends one line, hangs up once it has come back."""
+
+    def __init__(self, line):
+        self.line = line
+        self.received = b""
+        self.lost = defer.Deferred()
+
+    def connectionMade(self):
+        self.port = self.transport.getHost().port
+        self.transport.write(self.line)
+
+    def dataReceived(self, data):
+        self.received += data
+        if self.received == self.line:
+            self.transport.loseConnection()
+
+    def connectionLost(self, reason):
+        self.lost.callback(self.received)
+
+
+class ProtocolCallsTest(TestCase):
+
+    @defer.inlineCallbacks
+    def test_the_framework_calls_in_order(self):
+        server = yield support.start_script(
+            self, CALLS, "--port", "0",
+            ready=rb"echo listening on 127\.0\.0\.1:(\d+)\n")
+        client = _EchoClient(b"hello\n")
+        endpoint = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", server.port)
+        yield endpoints.connectProtocol(endpoint, client)
+        echoed = yield support.with_timeout(client.lost, 10, "the echo")
+        self.assertEqual(echoed, b"hello\n")
+        yield server.wait_for(b"connectionLost ConnectionDone\n")
+
+        peer = (f"IPv4Address(type='TCP', host='127.0.0.1', "
+                f"port={client.port})")
+        self.assertEqual(server.watcher.out.decode().splitlines(), [
+            f"echo listening on 127.0.0.1:{server.port}",
+            f"buildProtocol {peer}",
+            f"makeConnection {peer}",
+            "connectionMade",
+            "dataReceived 'hello\\n'",
+            "connectionLost ConnectionDone",
+        ])
+        self.assertEqual(server.watcher.err, b"")
+
+
+class HandmadeTransportTest(TestCase):
+
+    @defer.inlineCallbacks
+    def test_poetry_and_finger_on_the_handmade_transport(self):
+        ready = re.compile(rb"poetry listening on 127\.0\.0\.1:(\d+)\n"
+                           rb"finger listening on 127\.0\.0\.1:(\d+)\n")
+        server = yield support.start_script(self, HANDMADE, ready=ready)
+        match = ready.search(server.watcher.out)
+        poetry_port, finger_port = int(match.group(1)), int(match.group(2))
+
+        poems = yield defer.gatherResults([fetch(poetry_port) for _ in range(3)])
+        self.assertEqual(poems, [poem_bytes("ecstasy.txt")] * 3)
+        self.assertEqual((yield fetch(finger_port, b"moshez\r\n")),
+                         b"Happy and well\r\n")
+        self.assertEqual((yield fetch(finger_port, b"nobody\r\n")),
+                         b"No such user\r\n")
+        self.assertTrue(server.running())
+        self.assertEqual(server.watcher.err, b"")
+
+    @defer.inlineCallbacks
+    def test_a_write_larger_than_the_socket_buffer(self):
+        # doWrite sends what the socket takes and keeps the rest queued;
+        # loseConnection waits until the queue is empty.
+        handmade = support.load_script(HANDMADE)
+        fastpoetry = support.load_script("twisted-server/fastpoetry-1.0.py")
+        big = bytes(range(256)) * 16 * 1024  # 4 MiB
+        port = handmade.HandmadePort(reactor, 0, fastpoetry.PoetryFactory(big))
+        port.startListening()
+        self.addCleanup(port.stopListening)
+        self.assertEqual((yield fetch(port.getHost().port, timeout=20)), big)
+
+    @defer.inlineCallbacks
+    def test_a_bad_port_is_a_usage_error(self):
+        out, err, code = yield support.run_script(HANDMADE, "--finger-port", "70000")
+        self.assertEqual(code, 2)
+        self.assertEqual(out, b"")
+        self.assertTrue(err.endswith(
+            b"error: argument --finger-port: 70000 is not a port number\n"), err)
+
+
+class PluginOptionsTest(TestCase):
+    """finger/tap.py's Options, the class `twistd finger` parses with."""
+
+    def setUp(self):
+        from finger import tap
+        self.tap = tap
+
+    def parse(self, *args):
+        options = self.tap.Options()
+        options.parseOptions(list(args))
+        return options
+
+    def test_opt_user_is_repeatable_and_in_order(self):
+        options = self.parse("--user", "moshez:Happy and well",
+                             "--user", "josé: Très bien ",
+                             "--user", "moshez:Sad")
+        self.assertEqual(options["users"], {"moshez": "Sad", "josé": "Très bien"})
+        self.assertEqual(list(options["users"]), ["moshez", "josé"])
+
+    def test_parameters_are_coerced_and_have_the_texts_defaults(self):
+        options = self.parse("--user", "a:b", "-p", "1079", "--reload", "0.5",
+                             "--ircserver", "localhost:6667")
+        self.assertEqual(
+            (options["port"], options["setter-port"], options["web-port"],
+             options["pb-port"], options["https-port"], options["iface"]),
+            (1079, 1079, 8000, 8889, 443, "127.0.0.1"))
+        self.assertEqual(options["reload"], 0.5)
+        self.assertEqual(options["ircserver"], ("localhost", 6667))
+        self.assertIsNone(self.parse("--user", "a:b")["ircserver"])
+
+    def test_flag(self):
+        self.assertEqual(self.parse("--user", "a:b")["ssl"], 0)
+        self.assertIsNone(self.parse("--user", "a:b")["tls"])
+
+    def test_ssl_with_a_certificate(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        pem = make_certificate(tmp)
+        options = self.parse("--user", "a:b", "--ssl", "--cert", pem)
+        self.assertEqual(options["ssl"], 1)
+        self.assertIsNotNone(options["tls"].getContext())
+
+    def test_usage_errors(self):
+        for args, message in [
+            ([], "give a users file (--file USERS) or users (--user NAME:STATUS)"),
+            (["--user", "moshez"], "--user: 'moshez' is not NAME:STATUS"),
+            (["--user", ":x"], "--user: ':x' is not NAME:STATUS"),
+            (["--user", "a:b", "--port", "x"],
+             "Parameter type enforcement failed: 'x' is not a port number (0-65535)"),
+            (["--user", "a:b", "--web-port", "65536"],
+             "Parameter type enforcement failed: '65536' is not a port number (0-65535)"),
+            (["--user", "a:b", "--reload", "0"],
+             "Parameter type enforcement failed: '0' is not a positive number of seconds"),
+            (["--user", "a:b", "--ircserver", "nohost"],
+             "Parameter type enforcement failed: 'nohost' is not host:port"),
+            (["--file", "/nonexistent/users"],
+             "--file: cannot read users file '/nonexistent/users': No such file or directory"),
+            (["--user", "a:b", "--ssl"], "--ssl needs --cert PEM"),
+            (["--user", "a:b", "--ssl", "--cert", "/nonexistent/x.pem"],
+             "--cert: cannot read certificate '/nonexistent/x.pem': No such file or directory"),
+        ]:
+            with self.subTest(args=args):
+                e = self.assertRaises(usage.UsageError, self.parse, *args)
+                self.assertEqual(str(e), message)
+
+    @defer.inlineCallbacks
+    def test_the_script_prints_what_makeService_gets(self):
+        out, err, code = yield support.run_script(
+            OPTIONS, "--user", "moshez:Happy and well", "--user", "josé:Très bien",
+            "--port", "1079", "--ircserver", "127.0.0.1:6667")
+        self.assertEqual((err, code), (b"", 0))
+        self.assertEqual(out.decode("utf-8"), "\n".join([
+            "cert = None",
+            "file = None",
+            "https-port = 443",
+            "iface = '127.0.0.1'",
+            "ircnick = 'fingerbot'",
+            "ircserver = ('127.0.0.1', 6667)",
+            "pb-port = 8889",
+            "port = 1079",
+            "reload = 30",
+            "setter-port = 1079",
+            "ssl = 0",
+            "tls = None",
+            "users = {'moshez': 'Happy and well', 'josé': 'Très bien'}",
+            "web-port = 8000",
+        ]) + "\n")
+        out, err, code = yield support.run_script(OPTIONS, "--port", "x", "--user", "a:b")
+        self.assertEqual((out, err, code), (
+            b"", b"plugin-options.py: Parameter type enforcement failed: "
+                 b"'x' is not a port number (0-65535)\n", 2))
+
+    @defer.inlineCallbacks
+    def test_twistd_finger_help_from_another_directory(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        out, err, code = yield support.run(
+            support.twistd_argv("finger", "--help"), cwd=tmp)
+        self.assertEqual((err, code), (b"", 0))
+        self.assertTrue(out.startswith(
+            b"Usage: twistd [options] finger [--file USERS] "
+            b"[--user NAME:STATUS ...] [options]\n"), out)
+        for option in (b"--file=", b"--user=", b"--port=", b"--setter-port=",
+                       b"--web-port=", b"--pb-port=", b"--https-port=",
+                       b"--cert=", b"--ssl ", b"--ircserver=", b"--ircnick="):
+            self.assertIn(option, out)
+
+
+def make_certificate(directory):
+    """A throwaway self-signed certificate for localhost and 127.0.0.1, with
+    its private key, in one PEM file; returns the file's path."""
+    import datetime
+    import ipaddress
+    import os
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = os.path.join(directory, "server.pem")
+    with open(path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    return path
