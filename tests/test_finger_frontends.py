@@ -46,6 +46,7 @@ from twisted.internet import defer, protocol, reactor, threads
 from twisted.protocols import basic, policies
 from twisted.python import components
 from twisted.spread import pb
+from twisted.trial.unittest import TestCase
 from twisted.web import client as webclient
 from twisted.words import service as words
 
@@ -554,3 +555,352 @@ def make_certificate(directory):
                                   serialization.NoEncryption()))
         f.write(cert.public_bytes(serialization.Encoding.PEM))
     return pem
+
+
+# -- what each step must get right, beyond the table ----------------------------------
+
+class LogWatcher:
+    """Collects log events while a test runs; `wait(predicate)` fires when an
+    event matching it has been logged (bounded)."""
+
+    def __init__(self, testcase):
+        from twisted.logger import globalLogPublisher
+        self.events = []
+        self.waiting = []
+        globalLogPublisher.addObserver(self)
+        testcase.addCleanup(globalLogPublisher.removeObserver, self)
+
+    def __call__(self, event):
+        self.events.append(event)
+        for item in list(self.waiting):
+            predicate, d = item
+            if predicate(event):
+                self.waiting.remove(item)
+                d.callback(event)
+
+    def text(self, event):
+        from twisted.logger import formatEvent
+        return formatEvent(event)
+
+    def matching(self, pattern):
+        return [self.text(e) for e in self.events if re.search(pattern, self.text(e))]
+
+    def wait(self, pattern):
+        for e in self.events:
+            if re.search(pattern, self.text(e)):
+                return defer.succeed(e)
+        d = defer.Deferred()
+        self.waiting.append((lambda e: re.search(pattern, self.text(e)), d))
+        return support.with_timeout(d, 10, f"a log line matching {pattern!r}")
+
+
+class _SendAndClose(protocol.Protocol):
+    def __init__(self, data):
+        self.data = data
+        self.lost = defer.Deferred()
+
+    def connectionMade(self):
+        self.transport.write(self.data)
+        self.transport.loseConnection()
+
+    def connectionLost(self, reason):
+        self.lost.callback(None)
+
+
+@defer.inlineCallbacks
+def send_and_close(port, data):
+    client = _SendAndClose(data)
+    yield protocol.ClientCreator(reactor, lambda: client).connectTCP(
+        "127.0.0.1", port, timeout=10)
+    yield support.with_timeout(client.lost, 10, "the setter connection")
+
+
+class StepTestCase(TestCase):
+    """Loads one step in-process on free ports, without IRC."""
+
+    tac = None
+
+    @defer.inlineCallbacks
+    def load(self, **extra):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        users = os.path.join(self.tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+        env = {name: "0" for name in (
+            "FINGER_PORT", "FINGER_SETTER_PORT", "FINGER_WEB_PORT",
+            "FINGER_PB_PORT", "FINGER_HTTPS_PORT", "FINGER_PROXY_PORT")}
+        env.update(FINGER_USERS_FILE=users, FINGER_IFACE="127.0.0.1",
+                   FINGER_IRC_SERVER="")
+        env.update(extra)
+        self.log = LogWatcher(self)
+        self.top = load_tac(self.tac, env)
+        self.backend = the_service(self.top)
+        self.ports = yield start_in_process(self, self.top)
+
+
+class SetterTest(StepTestCase):
+    """Step 19a: the memory backend takes the setter, on 127.0.0.1 only."""
+
+    tac = "finger/finger19a.tac"
+
+    @defer.inlineCallbacks
+    def test_set_then_finger(self):
+        # 127.0.0.2 is loopback too: the finger port follows FINGER_IFACE,
+        # the setter stays on 127.0.0.1.
+        yield self.load(FINGER_IFACE="127.0.0.2")
+        interfaces = {s.role: s.kwargs["interface"] for s in services(self.top)
+                      if getattr(s, "role", None)}
+        self.assertEqual(interfaces, {"finger": "127.0.0.2", "setter": "127.0.0.1",
+                                      "web": "127.0.0.2"})
+        yield send_and_close(self.ports["setter"], "josé\r\nAu café\r\n".encode())
+        yield self.log.wait(r"setter: status of 'josé' set")
+        answer = yield fetch(self.ports["finger"], "josé\r\n".encode(), host="127.0.0.2")
+        self.assertEqual(answer.decode("utf-8"), "Au café\r\n")
+
+    @defer.inlineCallbacks
+    def test_junk_is_ignored_and_logged(self):
+        yield self.load()
+        for junk in (b"", b"moshez\r\n", b"moshez\r\nA\r\nB\r\n", b"\r\nstatus\r\n"):
+            yield send_and_close(self.ports["setter"], junk)
+        yield poll(lambda: len(self.log.matching(r"setter: ignored")) == 4,
+                   what="four ignored setter connections")
+        self.assertEqual(self.backend.users["moshez"], "Happy and well")
+        self.assertEqual(len(self.backend.users), 3)
+
+
+class LocalFingerTest(StepTestCase):
+    """Step 19b: only a plain name reaches `finger`, after "--"; a missing or
+    hanging program fails the query, and the failure is logged once."""
+
+    tac = "finger/finger19b.tac"
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        yield self.load()
+        self.backend.program = write_stand_in_finger(self.tmp)
+
+    @defer.inlineCallbacks
+    def test_no_option_and_no_other_host_reach_the_program(self):
+        for query, answer in [("moshez", "Happy and well"), ("-l", "No such user"),
+                              ("--help", "No such user"), ("a@b", "No such user"),
+                              ("two words", "No such user"), ("../x", "No such user"),
+                              ("josé", "Très bien, merci"), ("bob", "No such user")]:
+            got = yield ask_finger(self.ports["finger"], query)
+            self.assertEqual(got, answer + "\r\n", query)
+        with open(os.path.join(self.tmp, "ARGS"), encoding="utf-8") as f:
+            self.assertEqual(f.read().split("\n"),
+                             ["--", "moshez", "--", "josé", "--", "bob", ""])
+        self.assertEqual(len(self.log.matching(r"not a plain user name")), 5)
+
+    @defer.inlineCallbacks
+    def test_a_missing_program_is_an_internal_error(self):
+        self.backend.program = os.path.join(self.tmp, "no-such-finger")
+        got = yield ask_finger(self.ports["finger"], "moshez")
+        self.assertEqual(got, INTERNAL_ERROR + "\r\n")
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+    @defer.inlineCallbacks
+    def test_a_program_that_hangs_is_killed(self):
+        program = os.path.join(self.tmp, "finger")
+        with open(program, "w") as f:
+            f.write("#!/bin/sh\nexec sleep 30\n")
+        self.backend.timeout = 0.3
+        code, page = yield get_web(self.ports["web"], "moshez")
+        self.assertEqual(code, 500)
+        self.assertIn(f"<h1>{INTERNAL_ERROR}</h1>", page)
+        (error,) = self.flushLoggedErrors(RuntimeError)
+        self.assertEqual(str(error.value), "finger did not answer within 0.3s")
+
+
+class PlanTest(StepTestCase):
+    """Step 19c: only a real user's .plan, inside FINGER_HOMES, is read."""
+
+    tac = "finger/finger19c.tac"
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        homes = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, homes, True)
+        self.homes = write_homes(homes)
+        yield self.load(FINGER_HOMES=self.homes)
+
+    @defer.inlineCallbacks
+    def test_names_that_leave_the_homes_read_nothing(self):
+        # A .plan one level up: "../PLANTED" and friends must not reach it.
+        planted = os.path.join(os.path.dirname(self.homes), "PLANTED")
+        os.makedirs(planted)
+        with open(os.path.join(planted, ".plan"), "w") as f:
+            f.write("planted\n")
+        os.makedirs(os.path.join(self.homes, "noplan"))
+        for query in ("../PLANTED", "..", ".", "moshez/../../PLANTED", "/etc",
+                      "noplan", "nobody"):
+            got = yield ask_finger(self.ports["finger"], query)
+            self.assertEqual(got, "No such user\r\n", query)
+        self.assertEqual((yield ask_finger(self.ports["finger"], "moshez")),
+                         "Happy and well\r\n")
+
+    @defer.inlineCallbacks
+    def test_a_plan_that_is_a_fifo_fails_at_once(self):
+        os.makedirs(os.path.join(self.homes, "fifo"))
+        os.mkfifo(os.path.join(self.homes, "fifo", ".plan"))
+        answer = yield xmlrpc_call(self.ports["web"], "getUser", "fifo")
+        self.assertIsInstance(answer, xmlrpc.client.Fault)
+        self.assertEqual(answer.faultString, INTERNAL_ERROR)
+        self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)
+
+
+class WebTest(StepTestCase):
+    """Step 20's web front-end: everything escaped, links URL-quoted."""
+
+    tac = "finger/finger20.tac"
+
+    @defer.inlineCallbacks
+    def test_user_list_escapes_and_quotes(self):
+        yield self.load()
+        code, page = yield get_web(self.ports["web"], "")
+        self.assertEqual(code, 200)
+        self.assertIn('<li><a href="./%3Cscript%3E">&lt;script&gt;</a></li>\n'
+                      '<li><a href="./jos%C3%A9">josé</a></li>\n'
+                      '<li><a href="./moshez">moshez</a></li>', page)
+        self.assertNotIn("<script>", page)
+
+    @defer.inlineCallbacks
+    def test_a_user_page_escapes_name_and_status(self):
+        yield self.load()
+        code, page = yield get_web(self.ports["web"], "<script>")
+        self.assertEqual(code, 200)
+        self.assertIn("<h1>&lt;script&gt;</h1>\n<p>&lt;b&gt;bold&lt;/b&gt; &amp; more</p>",
+                      page)
+        self.assertIn("<title>&lt;script&gt;</title>", page)
+
+    @defer.inlineCallbacks
+    def test_a_path_that_is_not_utf8_is_no_user(self):
+        yield self.load()
+        agent = webclient.Agent(reactor, connectTimeout=10)
+        url = f"http://127.0.0.1:{self.ports['web']}/%FF".encode()
+        response = yield agent.request(b"GET", url)
+        body = _Body()
+        response.deliverBody(body)
+        page = (yield body.done).decode("utf-8")
+        self.assertEqual(response.code, 200)
+        self.assertIn("<p>No such user</p>", page)
+
+    @defer.inlineCallbacks
+    def test_xmlrpc_getUsers(self):
+        yield self.load()
+        users = yield xmlrpc_call(self.ports["web"], "getUsers")
+        self.assertEqual(users, ["<script>", "josé", "moshez"])
+
+
+class IRCOneLineTest(StepTestCase):
+    """A status with CR or LF in it cannot become a second IRC command."""
+
+    tac = "finger/finger20.tac"
+
+    @defer.inlineCallbacks
+    def test_status_is_sent_as_one_line(self):
+        realm, irc_port = irc_server(self)
+        yield self.load(FINGER_IRC_SERVER=f"127.0.0.1:{irc_port}",
+                        FINGER_IRC_NICK="statusbot")
+        self.irc = yield irc_tester(self, irc_port, realm, bot="statusbot")
+        self.backend.getUser = lambda user: defer.succeed(
+            "first\r\nPRIVMSG #ops :second\nthird")
+        line = yield self.irc.ask("statusbot", "moshez")
+        self.assertEqual(line, "Status of moshez: first PRIVMSG #ops :second third")
+        yield self.log.wait(rf"irc signed on to 127.0.0.1:{irc_port} as statusbot")
+
+
+class BadConfigurationTest(TestCase):
+    """A bad value is one line naming the program and the variable, before
+    anything is bound (SystemExit while the tac loads)."""
+
+    def setUp(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        self.users = os.path.join(tmp, "etc.users")
+        with open(self.users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+
+    def check(self, tac, env, message):
+        base = {"FINGER_USERS_FILE": self.users, "FINGER_IRC_SERVER": ""}
+        base.update(env)
+        e = self.assertRaises(SystemExit, load_tac, tac, base)
+        self.assertEqual(e.code, message)
+
+    def test_ports(self):
+        for tac in ("finger17.tac", "finger18.tac", "finger19.tac", "finger19a.tac",
+                    "finger19b.tac", "finger19c.tac", "finger20.tac", "finger21.tac",
+                    "finger22.tac"):
+            with self.subTest(tac=tac):
+                self.check(f"finger/{tac}", {"FINGER_PORT": "x"},
+                           f"{tac}: FINGER_PORT must be a port number (0-65535), not 'x'")
+        self.check("finger/fingerproxy.tac", {"FINGER_PROXY_PORT": "70000"},
+                   "fingerproxy.tac: FINGER_PROXY_PORT must be a port number "
+                   "(0-65535), not '70000'")
+        self.check("finger/finger.tac", {"FINGER_PB_PORT": "-1"},
+                   "finger.tac: FINGER_PB_PORT: '-1' is not a port number (0-65535)")
+
+    def test_files_and_servers(self):
+        self.check("finger/finger20.tac", {"FINGER_USERS_FILE": "/nonexistent/users"},
+                   "finger20.tac: FINGER_USERS_FILE: cannot read '/nonexistent/users': "
+                   "No such file or directory")
+        self.check("finger/finger.tac", {"FINGER_USERS_FILE": "/nonexistent/users"},
+                   "finger.tac: FINGER_USERS_FILE: cannot read users file "
+                   "'/nonexistent/users': No such file or directory")
+        self.check("finger/finger19.tac", {"FINGER_IRC_SERVER": "nohost"},
+                   "finger19.tac: FINGER_IRC_SERVER must be host:port, not 'nohost'")
+        self.check("finger/finger18.tac", {"FINGER_RELOAD": "0"},
+                   "finger18.tac: FINGER_RELOAD must be a positive number of "
+                   "seconds, not '0'")
+        self.check("finger/finger19c.tac", {"FINGER_HOMES": "/nonexistent/homes"},
+                   "finger19c.tac: FINGER_HOMES: '/nonexistent/homes' is not a directory")
+        self.check("finger/fingerproxy.tac", {"FINGER_PROXY_TIMEOUT": "soon"},
+                   "fingerproxy.tac: FINGER_PROXY_TIMEOUT must be a positive number "
+                   "of seconds, not 'soon'")
+
+    def test_certificates(self):
+        for tac, prefix in (("finger/finger22.tac", "finger22.tac: FINGER_CERT:"),
+                            ("finger/finger.tac", "finger.tac: FINGER_CERT:")):
+            with self.subTest(tac=tac):
+                self.check(tac, {"FINGER_CERT": "/nonexistent/server.pem"},
+                           f"{prefix} cannot read certificate "
+                           f"'/nonexistent/server.pem': No such file or directory")
+                users = self.users
+                e = self.assertRaises(SystemExit, load_tac, tac, {
+                    "FINGER_USERS_FILE": users, "FINGER_CERT": users})
+                self.assertTrue(e.code.startswith(
+                    f"{prefix} '{users}' does not hold a matching PEM private key "
+                    f"and certificate ("), e.code)
+
+
+class ProxyTest(StepTestCase):
+    """The proxy: a silent upstream times out with one line; a second @ is
+    never forwarded."""
+
+    tac = "finger/fingerproxy.tac"
+
+    @defer.inlineCallbacks
+    def test_a_silent_upstream_times_out(self):
+        yield self.load(FINGER_PROXY_TIMEOUT="0.3")
+        upstream = support.TestServerFactory(poem=None)  # accepts, says nothing
+        port = support.serve(self, upstream)
+        gone = upstream.next_disconnect()
+        answer = yield ask_finger(self.ports["proxy"], f"moshez@127.0.0.1:{port}")
+        self.assertEqual(answer, f"No answer from 127.0.0.1:{port} within 0.3s\r\n")
+        yield gone  # the proxy hung up on the upstream
+        self.assertEqual(self.log.matching(r"^proxy: 'moshez@"), [
+            f"proxy: 'moshez@127.0.0.1:{port}': No answer from 127.0.0.1:{port} "
+            f"within 0.3s"])
+
+    @defer.inlineCallbacks
+    def test_only_a_plain_name_is_forwarded(self):
+        yield self.load()
+        upstream = support.TestServerFactory(poem=b"never\r\n")
+        port = support.serve(self, upstream)
+        for query in (f"a@b@127.0.0.1:{port}", f"-l@127.0.0.1:{port}",
+                      f"two words@127.0.0.1:{port}", "moshez", "moshez@127.0.0.1:x",
+                      f"moshez@127.0.0.1:{port}:1"):
+            answer = yield ask_finger(self.ports["proxy"], query)
+            self.assertEqual(answer, "Ask for user@host or user@host:port\r\n", query)
+        self.assertEqual(upstream.connections, 0)
