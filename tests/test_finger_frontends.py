@@ -57,13 +57,13 @@ from tests.support.spec import VersionSpec
 INTERNAL_ERROR = "Internal error in server"
 USERS_FILE = ("# the test's users\n"
               "moshez: Happy and well\n"
-              "josé: Très bien, merci\n"
+              "zoë: Très bien, merci\n"
               "<script>: <b>bold</b> & more\n")
 # The same three users on every front-end: (name, status).
 THREE = [
     ("moshez", "Happy and well"),
     ("nobody", "No such user"),
-    ("josé", "Très bien, merci"),
+    ("zoë", "Très bien, merci"),
 ]
 
 
@@ -338,7 +338,7 @@ def write_stand_in_finger(directory):
                 '[ "$1" = "--" ] && shift\n'
                 'case "$1" in\n'
                 '  moshez) echo "Happy and well" ;;\n'
-                '  josé) echo "Très bien, merci" ;;\n'
+                '  zoë) echo "Très bien, merci" ;;\n'
                 '  *) echo "finger: $1: no such user." >&2 ;;\n'
                 'esac\n')
     os.chmod(program, 0o755)
@@ -653,9 +653,9 @@ class SetterTest(StepTestCase):
                       if getattr(s, "role", None)}
         self.assertEqual(interfaces, {"finger": "127.0.0.2", "setter": "127.0.0.1",
                                       "web": "127.0.0.2"})
-        yield send_and_close(self.ports["setter"], "josé\r\nAu café\r\n".encode())
-        yield self.log.wait(r"setter: status of 'josé' set")
-        answer = yield fetch(self.ports["finger"], "josé\r\n".encode(), host="127.0.0.2")
+        yield send_and_close(self.ports["setter"], "zoë\r\nAu café\r\n".encode())
+        yield self.log.wait(r"setter: status of 'zoë' set")
+        answer = yield fetch(self.ports["finger"], "zoë\r\n".encode(), host="127.0.0.2")
         self.assertEqual(answer.decode("utf-8"), "Au café\r\n")
 
     @defer.inlineCallbacks
@@ -685,12 +685,12 @@ class LocalFingerTest(StepTestCase):
         for query, answer in [("moshez", "Happy and well"), ("-l", "No such user"),
                               ("--help", "No such user"), ("a@b", "No such user"),
                               ("two words", "No such user"), ("../x", "No such user"),
-                              ("josé", "Très bien, merci"), ("bob", "No such user")]:
+                              ("zoë", "Très bien, merci"), ("bob", "No such user")]:
             got = yield ask_finger(self.ports["finger"], query)
             self.assertEqual(got, answer + "\r\n", query)
         with open(os.path.join(self.tmp, "ARGS"), encoding="utf-8") as f:
             self.assertEqual(f.read().split("\n"),
-                             ["--", "moshez", "--", "josé", "--", "bob", ""])
+                             ["--", "moshez", "--", "zoë", "--", "bob", ""])
         self.assertEqual(len(self.log.matching(r"not a plain user name")), 5)
 
     @defer.inlineCallbacks
@@ -761,8 +761,8 @@ class WebTest(StepTestCase):
         code, page = yield get_web(self.ports["web"], "")
         self.assertEqual(code, 200)
         self.assertIn('<li><a href="./%3Cscript%3E">&lt;script&gt;</a></li>\n'
-                      '<li><a href="./jos%C3%A9">josé</a></li>\n'
-                      '<li><a href="./moshez">moshez</a></li>', page)
+                      '<li><a href="./moshez">moshez</a></li>\n'
+                      '<li><a href="./zo%C3%AB">zoë</a></li>', page)
         self.assertNotIn("<script>", page)
 
     @defer.inlineCallbacks
@@ -790,7 +790,7 @@ class WebTest(StepTestCase):
     def test_xmlrpc_getUsers(self):
         yield self.load()
         users = yield xmlrpc_call(self.ports["web"], "getUsers")
-        self.assertEqual(users, ["<script>", "josé", "moshez"])
+        self.assertEqual(users, ["<script>", "moshez", "zoë"])
 
 
 class IRCOneLineTest(StepTestCase):
