@@ -481,7 +481,8 @@ class AnnouncedServer:
             port = super()._getPort()
         except CannotListenError as e:
             sys.exit(f"{NAME}: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: {e.socketError}")
+                     f"{interface}:{self.args[0]}: "
+                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

@@ -67,9 +67,10 @@ def main(reactor, argv=None):
 
     def fail(failure):
         where = f"{args.host}:{args.port}"
-        if failure.check(error.ConnectError):
-            reason = failure.value.osError or failure.getErrorMessage()
-            message = f"cannot connect to {where}: {getattr(reason, 'strerror', reason)}"
+        if failure.check(error.ConnectionRefusedError):
+            message = f"cannot connect to {where}: Connection refused"
+        elif failure.check(error.ConnectError):
+            message = f"cannot connect to {where}: {failure.getErrorMessage()}"
         elif failure.check(defer.TimeoutError, defer.CancelledError):
             message = f"no answer from {where} within {args.timeout}s"
         else:

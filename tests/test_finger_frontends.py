@@ -912,3 +912,177 @@ class ProxyTest(StepTestCase):
             answer = yield ask_finger(self.ports["proxy"], query)
             self.assertEqual(answer, "Ask for user@host or user@host:port\r\n", query)
         self.assertEqual(upstream.connections, 0)
+
+
+# -- one real run per program: twistd, the clients, the plugin ------------------------
+
+ADDRESS = re.compile(rb"(\w+) listening on 127\.0\.0\.1:(\d+)")
+
+
+class Run:
+    """A row: the program as the README runs it, and the roles it announces."""
+
+    def __init__(self, id, argv, roles, cwd=None):
+        self.id = id
+        self.argv = argv
+        self.roles = roles
+        self.cwd = cwd
+
+
+def tac(rel):
+    return lambda test: support.twistd_argv("-n", "--pidfile=", "-y", path(rel))
+
+
+def plugin(test):
+    return support.twistd_argv(
+        "-n", "--pidfile=", "finger", "--file", test.users, "--user", "<b>:bold",
+        "--ssl", "--cert", test.cert, "--port", "0", "--setter-port", "0",
+        "--web-port", "0", "--pb-port", "0", "--https-port", "0")
+
+
+WEB = ("finger", "web")
+
+
+class RunSpec(VersionSpec):
+    """Each program for real, once: it announces every port in the README's
+    format, answers the three users over finger (and /W), its own client or
+    extra front-end answers, nothing is a traceback, and SIGTERM stops it."""
+
+    suffix = "Run"
+    rows = (
+        Run("Finger17", tac("finger/finger17.tac"), WEB),
+        Run("Finger18", tac("finger/finger18.tac"), WEB),
+        Run("Finger19", tac("finger/finger19.tac"), WEB),
+        Run("Finger19a", tac("finger/finger19a.tac"), WEB + ("setter",)),
+        Run("Finger19b", tac("finger/finger19b.tac"), WEB),
+        Run("Finger19c", tac("finger/finger19c.tac"), WEB),
+        Run("Finger20", tac("finger/finger20.tac"), WEB),
+        Run("Finger21", tac("finger/finger21.tac"), WEB + ("pb",)),
+        Run("Finger22", tac("finger/finger22.tac"), WEB + ("pb", "https")),
+        Run("FingerProxy", tac("finger/fingerproxy.tac"), ("proxy",)),
+        Run("FingerTac", tac("finger/finger.tac"),
+            WEB + ("setter", "pb", "https")),
+        # The plugin, from a directory that is not the repository.
+        Run("FingerPlugin", plugin, WEB + ("setter", "pb", "https"), cwd="tmp"),
+    )
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.users = os.path.join(self.tmp, "etc.users")
+        with open(self.users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+        self.cert = make_certificate(self.tmp)
+        stand_in = os.path.dirname(write_stand_in_finger(self.tmp))
+        env = {name: "0" for name in (
+            "FINGER_PORT", "FINGER_SETTER_PORT", "FINGER_WEB_PORT",
+            "FINGER_PB_PORT", "FINGER_HTTPS_PORT", "FINGER_PROXY_PORT")}
+        env.update(FINGER_USERS_FILE=self.users, FINGER_IFACE="127.0.0.1",
+                   FINGER_CERT=self.cert, FINGER_IRC_SERVER="",
+                   FINGER_HOMES=write_homes(self.tmp),
+                   PATH=stand_in + os.pathsep + os.environ.get("PATH", os.defpath))
+        ready = re.compile(rb"(?s)" + b"".join(
+            rb"(?=.*\b%s listening on 127\.0\.0\.1:\d+)" % role.encode()
+            for role in self.row.roles))
+        self.server = yield support.start(
+            self, self.row.argv(self), ready=ready, env=env,
+            cwd=self.tmp if self.row.cwd == "tmp" else None)
+        self.ports = {m.group(1).decode(): int(m.group(2))
+                      for m in ADDRESS.finditer(self.server.output)}
+
+    @defer.inlineCallbacks
+    def test_it_runs_as_the_readme_says(self):
+        self.assertEqual(sorted(self.ports), sorted(self.row.roles))
+        if self.row.id == "FingerProxy":
+            yield self.check_proxy()
+        else:
+            for query, status in [("moshez", "Happy and well"), ("/W moshez", "Happy and well"),
+                                  ("nobody", "No such user"), ("zoë", "Très bien, merci")]:
+                answer = yield ask_finger(self.ports["finger"], query)
+                self.assertEqual(answer, status + "\r\n", query)
+        extra = getattr(self, "check_" + self.row.id, None)
+        if extra is not None:
+            yield extra()
+        yield self.server.stop()
+        self.assertIn(b"Server Shut Down.", self.server.output)
+        self.assertNotIn(b"Traceback", self.server.output)
+        self.assertNotIn(b"b'", self.server.output)
+
+    @defer.inlineCallbacks
+    def check_Finger17(self):
+        out, err, code = yield support.run_script(
+            "finger/fingerXRclient.py", "--port", self.ports["web"], "zoë")
+        self.assertEqual((out.decode("utf-8"), err, code), ("Très bien, merci\n", b"", 0))
+        dead = support.free_port()
+        out, err, code = yield support.run_script(
+            "finger/fingerXRclient.py", "--port", dead, "moshez")
+        self.assertEqual((out, err.decode(), code), (
+            b"", f"fingerXRclient.py: http://127.0.0.1:{dead}/RPC2: Connection refused\n", 1))
+
+    @defer.inlineCallbacks
+    def check_Finger21(self):
+        out, err, code = yield support.run_script(
+            "finger/fingerPBclient.py", "--port", self.ports["pb"], "zoë")
+        self.assertEqual((out.decode("utf-8"), err, code), ("Très bien, merci\n", b"", 0))
+        dead = support.free_port()
+        out, err, code = yield support.run_script(
+            "finger/fingerPBclient.py", "--port", dead)
+        self.assertEqual((out, err.decode(), code), (
+            b"", f"fingerPBclient.py: cannot connect to 127.0.0.1:{dead}: "
+                 f"Connection refused\n", 1))
+
+    @defer.inlineCallbacks
+    def check_Finger22(self):
+        code, page = yield get_https(self.ports["https"], "zoë", self.cert)
+        self.assertEqual(code, 200)
+        self.assertIn("<h1>zoë</h1>\n<p>Très bien, merci</p>", page)
+
+    @defer.inlineCallbacks
+    def check_FingerPlugin(self):
+        # --user wins over the file; the setter is there too.
+        answer = yield ask_finger(self.ports["finger"], "<b>")
+        self.assertEqual(answer, "bold\r\n")
+        yield self.check_Finger22()
+        answer = yield pb_call(self.ports["pb"], "getUser", "moshez")
+        self.assertEqual(answer, "Happy and well")
+
+    @defer.inlineCallbacks
+    def check_proxy(self):
+        upstream = support.TestServerFactory(poem="Très bien, merci\r\n".encode())
+        port = support.serve(self, upstream)
+        answer = yield ask_finger(self.ports["proxy"], f"zoë@127.0.0.1:{port}")
+        self.assertEqual(answer, "Très bien, merci\r\n")
+        dead = support.free_port()
+        answer = yield ask_finger(self.ports["proxy"], f"moshez@127.0.0.1:{dead}")
+        self.assertEqual(answer, f"Could not connect to 127.0.0.1:{dead}: Connection refused\r\n")
+        yield self.server.wait_for(
+            f"proxy: 'moshez@127.0.0.1:{dead}': Could not connect to 127.0.0.1:{dead}: "
+            f"Connection refused")
+
+
+globals().update(RunSpec.makeTestCaseClasses())
+
+
+class PortInUseTest(TestCase):
+    """A port that cannot be bound is one line and exit 1, not a traceback."""
+
+    @defer.inlineCallbacks
+    def test_port_in_use(self):
+        taken = support.listen(self, protocol.ServerFactory())
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = os.path.join(tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+        out, err, code = yield support.run(
+            support.twistd_argv("-n", "--pidfile=", "-y", path("finger/finger20.tac")),
+            env={"FINGER_PORT": str(taken), "FINGER_WEB_PORT": "0",
+                 "FINGER_USERS_FILE": users, "FINGER_IRC_SERVER": ""})
+        self.assertEqual(code, 1)
+        # twistd has already redirected stderr to its log: one log line.
+        self.assertEqual(re.findall(rb"\n[^\n]*cannot listen[^\n]*", out + err), [
+            b"\n%s [stderr#error] finger20.tac: finger cannot listen on "
+            b"127.0.0.1:%d: Address already in use" % (
+                re.search(rb"\n(\S+) \[stderr#error\]", out).group(1), taken)])
+        self.assertNotIn(b"Traceback", out + err)
