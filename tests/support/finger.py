@@ -356,3 +356,68 @@ if args and args[-1] in ("moshez", "zo\\u00eb"):
 else:
     print("finger: " + " ".join(args) + ": no such user.", file=sys.stderr)
 """
+
+
+# --- steps 17-28 (helper D) -------------------------------------------------------
+
+def make_certificate(directory):
+    """A throwaway self-signed certificate for localhost and 127.0.0.1, with
+    its private key, in one PEM file (FINGER_CERT's format); returns its
+    path. cryptography comes with twisted[tls]."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    pem = os.path.join(directory, "server.pem")
+    with open(pem, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    return pem
+
+
+def with_certificate(testcase):
+    """Step 22 and finger.tac: FINGER_CERT, a throwaway certificate, and
+    free ports for PB and HTTPS."""
+    directory = testcase.mktemp()
+    os.makedirs(directory)
+    return {"FINGER_CERT": make_certificate(directory),
+            "FINGER_PB_PORT": "0", "FINGER_HTTPS_PORT": "0"}
+
+
+def write_homes(directory, plans):
+    """HOMES/USER/.plan for each (user, text) of `plans`; returns HOMES."""
+    homes = os.path.join(directory, "homes")
+    for user, text in plans.items():
+        os.makedirs(os.path.join(homes, user))
+        with open(os.path.join(homes, user, ".plan"), "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    return homes
+
+
+def with_homes(testcase):
+    """Step 19c: FINGER_HOMES holding .plan files for moshez and zoë, so the
+    tests never read a real home directory."""
+    directory = testcase.mktemp()
+    os.makedirs(directory)
+    return {"FINGER_HOMES": write_homes(directory, {
+        "moshez": "happy and well", "zoë": "Très bien, merci"})}
