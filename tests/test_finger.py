@@ -24,7 +24,7 @@ from twisted.trial.unittest import TestCase
 
 from tests.support import free_port, load_script, run, start_script
 from tests.support.finger import (
-    finger_query, serve_web, stand_in_finger, start_step, step_argv,
+    finger_query, irc_server, serve_web, stand_in_finger, start_step, step_argv,
 )
 from tests.support.spec import VersionSpec
 
@@ -76,9 +76,16 @@ def with_status_site(testcase):
     return {"FINGER_WEB_PREFIX": f"http://127.0.0.1:{port}/~"}
 
 
+def with_irc_server(testcase):
+    """Step 16: an IRC server on this machine for the bot (never the real one)."""
+    port, realm = irc_server(testcase)
+    return {"FINGER_IRC_SERVER": f"127.0.0.1:{port}"}
+
+
 # --- the table -------------------------------------------------------------------
 
 HAPPY, TRES_BIEN = "Happy and well", "Très bien, merci"
+FILE_HAPPY = "happy and well"
 
 STEPS = (
     Step("Finger04", "finger/finger04.py", CLOSED, CLOSED, CLOSED),
@@ -90,6 +97,17 @@ STEPS = (
          prepare=with_stand_in_finger),
     Step("Finger10", "finger/finger10.py", HAPPY, NO_SUCH_USER, TRES_BIEN,
          prepare=with_status_site),
+    Step("Finger11", "finger/finger11.tac", HAPPY, NO_SUCH_USER, TRES_BIEN),
+    Step("Finger12", "finger/finger12.tac", HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "setter")),
+    Step("Finger13", "finger/finger13.tac", HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "setter")),
+    # From step 14 on, the users come from finger/etc.users.
+    Step("Finger14", "finger/finger14.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
+    Step("Finger15", "finger/finger15.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web")),
+    Step("Finger16", "finger/finger16.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web"), prepare=with_irc_server),
     # Steps 17-28 (helper D): rows below this line.
 )
 
