@@ -52,6 +52,7 @@ from twisted.words import service as words
 
 from tests import support
 from tests.support import fetch, path, poll
+from tests.support.finger import make_certificate, write_homes
 from tests.support.spec import VersionSpec
 
 INTERNAL_ERROR = "Internal error in server"
@@ -345,15 +346,10 @@ def write_stand_in_finger(directory):
     return program
 
 
-def write_homes(directory):
-    """FINGER_HOMES for step 19c: HOMES/USER/.plan for two users."""
-    homes = os.path.join(directory, "homes")
-    for user, status in THREE:
-        if status != "No such user":
-            os.makedirs(os.path.join(homes, user))
-            with open(os.path.join(homes, user, ".plan"), "w", encoding="utf-8") as f:
-                f.write(status + "\n")
-    return homes
+def homes_of_the_three(directory):
+    """FINGER_HOMES for step 19c: a .plan for each user who has a status."""
+    return write_homes(directory, {
+        user: status for user, status in THREE if status != "No such user"})
 
 
 class Step:
@@ -403,7 +399,7 @@ class FrontEndSpec(VersionSpec):
             self.realm, self.irc_port = irc_server(self)
             env["FINGER_IRC_SERVER"] = f"127.0.0.1:{self.irc_port}"
         if self.row.backend == "plan":
-            env["FINGER_HOMES"] = write_homes(self.tmp)
+            env["FINGER_HOMES"] = homes_of_the_three(self.tmp)
 
         if self.row.tac is None:
             from finger import tap
@@ -529,40 +525,6 @@ class FrontEndSpec(VersionSpec):
 
 
 globals().update(FrontEndSpec.makeTestCaseClasses())
-
-
-def make_certificate(directory):
-    """A throwaway self-signed certificate for localhost and 127.0.0.1, with
-    its private key, in one PEM file; returns the file's path."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"),
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    pem = os.path.join(directory, "server.pem")
-    with open(pem, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    return pem
 
 
 # -- what each step must get right, beyond the table ----------------------------------
@@ -730,7 +692,7 @@ class PlanTest(StepTestCase):
     def setUp(self):
         homes = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, homes, True)
-        self.homes = write_homes(homes)
+        self.homes = homes_of_the_three(homes)
         yield self.load(FINGER_HOMES=self.homes)
 
     @defer.inlineCallbacks
@@ -949,19 +911,10 @@ class RunSpec(VersionSpec):
     extra front-end answers, nothing is a traceback, and SIGTERM stops it."""
 
     suffix = "Run"
+    # Steps 17-22 and finger.tac run for real as rows of tests/test_finger.py's
+    # spec; the proxy and the plugin do not fit its four finger queries.
     rows = (
-        Run("Finger17", tac("finger/finger17.tac"), WEB),
-        Run("Finger18", tac("finger/finger18.tac"), WEB),
-        Run("Finger19", tac("finger/finger19.tac"), WEB),
-        Run("Finger19a", tac("finger/finger19a.tac"), WEB + ("setter",)),
-        Run("Finger19b", tac("finger/finger19b.tac"), WEB),
-        Run("Finger19c", tac("finger/finger19c.tac"), WEB),
-        Run("Finger20", tac("finger/finger20.tac"), WEB),
-        Run("Finger21", tac("finger/finger21.tac"), WEB + ("pb",)),
-        Run("Finger22", tac("finger/finger22.tac"), WEB + ("pb", "https")),
         Run("FingerProxy", tac("finger/fingerproxy.tac"), ("proxy",)),
-        Run("FingerTac", tac("finger/finger.tac"),
-            WEB + ("setter", "pb", "https")),
         # The plugin, from a directory that is not the repository.
         Run("FingerPlugin", plugin, WEB + ("setter", "pb", "https"), cwd="tmp"),
     )
@@ -974,14 +927,7 @@ class RunSpec(VersionSpec):
         with open(self.users, "w", encoding="utf-8") as f:
             f.write(USERS_FILE)
         self.cert = make_certificate(self.tmp)
-        stand_in = os.path.dirname(write_stand_in_finger(self.tmp))
-        env = {name: "0" for name in (
-            "FINGER_PORT", "FINGER_SETTER_PORT", "FINGER_WEB_PORT",
-            "FINGER_PB_PORT", "FINGER_HTTPS_PORT", "FINGER_PROXY_PORT")}
-        env.update(FINGER_USERS_FILE=self.users, FINGER_IFACE="127.0.0.1",
-                   FINGER_CERT=self.cert, FINGER_IRC_SERVER="",
-                   FINGER_HOMES=write_homes(self.tmp),
-                   PATH=stand_in + os.pathsep + os.environ.get("PATH", os.defpath))
+        env = {"FINGER_PROXY_PORT": "0", "FINGER_IFACE": "127.0.0.1"}
         ready = re.compile(rb"(?s)" + b"".join(
             rb"(?=.*\b%s listening on 127\.0\.0\.1:\d+)" % role.encode()
             for role in self.row.roles))
@@ -1010,30 +956,7 @@ class RunSpec(VersionSpec):
         self.assertNotIn(b"b'", self.server.output)
 
     @defer.inlineCallbacks
-    def check_Finger17(self):
-        out, err, code = yield support.run_script(
-            "finger/fingerXRclient.py", "--port", self.ports["web"], "zoë")
-        self.assertEqual((out.decode("utf-8"), err, code), ("Très bien, merci\n", b"", 0))
-        dead = support.free_port()
-        out, err, code = yield support.run_script(
-            "finger/fingerXRclient.py", "--port", dead, "moshez")
-        self.assertEqual((out, err.decode(), code), (
-            b"", f"fingerXRclient.py: http://127.0.0.1:{dead}/RPC2: Connection refused\n", 1))
-
-    @defer.inlineCallbacks
-    def check_Finger21(self):
-        out, err, code = yield support.run_script(
-            "finger/fingerPBclient.py", "--port", self.ports["pb"], "zoë")
-        self.assertEqual((out.decode("utf-8"), err, code), ("Très bien, merci\n", b"", 0))
-        dead = support.free_port()
-        out, err, code = yield support.run_script(
-            "finger/fingerPBclient.py", "--port", dead)
-        self.assertEqual((out, err.decode(), code), (
-            b"", f"fingerPBclient.py: cannot connect to 127.0.0.1:{dead}: "
-                 f"Connection refused\n", 1))
-
-    @defer.inlineCallbacks
-    def check_Finger22(self):
+    def check_https(self):
         code, page = yield get_https(self.ports["https"], "zoë", self.cert)
         self.assertEqual(code, 200)
         self.assertIn("<h1>zoë</h1>\n<p>Très bien, merci</p>", page)
@@ -1043,7 +966,7 @@ class RunSpec(VersionSpec):
         # --user wins over the file; the setter is there too.
         answer = yield ask_finger(self.ports["finger"], "<b>")
         self.assertEqual(answer, "bold\r\n")
-        yield self.check_Finger22()
+        yield self.check_https()
         answer = yield pb_call(self.ports["pb"], "getUser", "moshez")
         self.assertEqual(answer, "Happy and well")
 
@@ -1062,6 +985,50 @@ class RunSpec(VersionSpec):
 
 
 globals().update(RunSpec.makeTestCaseClasses())
+
+
+class ClientScriptsTest(StepTestCase):
+    """fingerXRclient.py and fingerPBclient.py, for real, against step 21."""
+
+    tac = "finger/finger21.tac"
+
+    @defer.inlineCallbacks
+    def test_the_xmlrpc_client(self):
+        yield self.load()
+        out, err, code = yield support.run_script(
+            "finger/fingerXRclient.py", "--port", self.ports["web"], "zoë")
+        self.assertEqual((out.decode("utf-8"), err, code), ("Très bien, merci\n", b"", 0))
+        dead = support.free_port()
+        out, err, code = yield support.run_script(
+            "finger/fingerXRclient.py", "--port", dead, "moshez")
+        self.assertEqual((out, err.decode(), code), (
+            b"", f"fingerXRclient.py: http://127.0.0.1:{dead}/RPC2: Connection refused\n", 1))
+
+    @defer.inlineCallbacks
+    def test_the_pb_client(self):
+        yield self.load()
+        out, err, code = yield support.run_script(
+            "finger/fingerPBclient.py", "--port", self.ports["pb"], "zoë")
+        self.assertEqual((out.decode("utf-8"), err, code), ("Très bien, merci\n", b"", 0))
+        dead = support.free_port()
+        out, err, code = yield support.run_script("finger/fingerPBclient.py", "--port", dead)
+        self.assertEqual((out, err.decode(), code), (
+            b"", f"fingerPBclient.py: cannot connect to 127.0.0.1:{dead}: "
+                 f"Connection refused\n", 1))
+
+    @defer.inlineCallbacks
+    def test_a_failing_backend_is_one_line_from_each_client(self):
+        yield self.load()
+        self.backend.getUser = lambda user: defer.fail(RuntimeError("down"))
+        web, pbport = self.ports["web"], self.ports["pb"]
+        (xr, pbr) = yield defer.gatherResults([
+            support.run_script("finger/fingerXRclient.py", "--port", web),
+            support.run_script("finger/fingerPBclient.py", "--port", pbport)])
+        self.assertEqual(xr, (b"", f"fingerXRclient.py: http://127.0.0.1:{web}/RPC2: "
+                                   f"{INTERNAL_ERROR}\n".encode(), 1))
+        self.assertEqual(pbr, (b"", f"fingerPBclient.py: 127.0.0.1:{pbport}: "
+                                    f"{INTERNAL_ERROR}\n".encode(), 1))
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 2)
 
 
 class PortInUseTest(TestCase):

@@ -21,6 +21,7 @@ from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import fetch, poem_bytes
+from tests.support.finger import make_certificate
 
 CALLS = "writing-servers/protocol-calls.py"
 HANDMADE = "writing-servers/handmade-transport.py"
@@ -221,38 +222,3 @@ class PluginOptionsTest(TestCase):
                        b"--web-port=", b"--pb-port=", b"--https-port=",
                        b"--cert=", b"--ssl ", b"--ircserver=", b"--ircnick="):
             self.assertIn(option, out)
-
-
-def make_certificate(directory):
-    """A throwaway self-signed certificate for localhost and 127.0.0.1, with
-    its private key, in one PEM file; returns the file's path."""
-    import datetime
-    import ipaddress
-    import os
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"),
-                x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    path = os.path.join(directory, "server.pem")
-    with open(path, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    return path
