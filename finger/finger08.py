@@ -30,7 +30,7 @@ from twisted.internet.error import CannotListenError
 from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
 from twisted.protocols import basic
 
-log = Logger()
+log = Logger(namespace="finger")
 
 
 def query_user(line):

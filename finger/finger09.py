@@ -36,7 +36,7 @@ from twisted.internet.error import CannotListenError
 from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
 from twisted.protocols import basic
 
-log = Logger()
+log = Logger(namespace="finger")
 
 # A user name finger may be asked about: nothing it could take for an
 # option (-l), another host (a@b) or a second argument.

@@ -36,7 +36,7 @@ from twisted.internet.error import ConnectionDone
 from twisted.web.client import Agent, RedirectAgent, ResponseDone
 from twisted.web.http import PotentialDataLoss
 
-log = Logger()
+log = Logger(namespace="finger")
 
 MAX_PAGE = 64 * 1024
 
@@ -128,7 +128,11 @@ class FingerFactory(protocol.ServerFactory):
         url = self.prefix + quote(user, safe="")
         d = self.agent.request(b"GET", url.encode("ascii"))
         d.addCallback(self.gotResponse, url)
-        d.addTimeout(self.timeout, reactor)
+
+        def timedOut(result, timeout):
+            raise PageError(f"{url}: no page within {timeout} seconds")
+
+        d.addTimeout(self.timeout, reactor, onTimeoutCancel=timedOut)
         return d
 
     def gotResponse(self, response, url):

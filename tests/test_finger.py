@@ -16,15 +16,21 @@ process only where the process is what is being tested.
 """
 
 import os
+import shutil
 
-from twisted.internet import defer, reactor
+from twisted.application import service
+from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.error import ConnectionRefusedError
 from twisted.internet.testing import StringTransport
-from twisted.trial.unittest import TestCase
+from twisted.trial.unittest import SkipTest, TestCase
 
-from tests.support import free_port, load_script, run, start_script
+from tests.support import (
+    TestServerFactory, capture_log, free_port, listen, load_script, path, run, serve,
+    set_env, start_script,
+)
 from tests.support.finger import (
-    finger_query, irc_server, serve_web, stand_in_finger, start_step, step_argv,
+    find_service, finger_query, http_get, irc_server, irc_tester, load_step, serve_web,
+    set_status, stand_in_finger, start_application, start_step, step_argv,
 )
 from tests.support.spec import VersionSpec
 
@@ -337,3 +343,492 @@ class ScriptConfigurationTest(TestCase):
         self.assertEqual(code, 1)
         self.assertEqual(without_resource_warnings(err), [
             f"finger05.py: Couldn't listen on 127.0.0.1:{port}: [Errno 98] Address already in use."])
+
+
+# --- step 9: what reaches the finger program ----------------------------------------
+
+class Step9Test(TestCase):
+    """Step 9 in this process, over loopback, with a stand-in `finger` first
+    on PATH that records every run's arguments."""
+
+    def setUp(self):
+        self.module = load_script("finger/finger09.py")
+        self.port = listen(self, self.module.FingerFactory())
+        self.log = capture_log(self, "finger")
+        self.runs = os.path.abspath(self.mktemp())
+
+    def stand_in(self):
+        set_env(self, PATH=stand_in_finger(self), FINGER_STAND_IN_LOG=self.runs)
+
+    def recorded_runs(self):
+        if not os.path.exists(self.runs):
+            return []
+        with open(self.runs, encoding="utf-8") as f:
+            return [eval(line) for line in f]  # each line is repr(list of str)
+
+    @defer.inlineCallbacks
+    def test_no_option_and_no_other_host_reaches_finger(self):
+        self.stand_in()
+        asked = {
+            "moshez": "argument: moshez",
+            "/W zoë": "argument: zoë",
+            "-l": NO_SUCH_USER,
+            "--help": NO_SUCH_USER,
+            "-l moshez": NO_SUCH_USER,
+            "a@b": NO_SUCH_USER,
+            "moshez@example.com": NO_SUCH_USER,
+            "two words": NO_SUCH_USER,
+            "../etc": NO_SUCH_USER,
+            "": NO_SUCH_USER,
+        }
+        for query, answer in asked.items():
+            got = yield finger_query(self.port, query)
+            self.assertEqual((query, got), (query, expected_bytes(answer)))
+        # Only the two plain names ever reached the program, each alone.
+        self.assertEqual(self.recorded_runs(), [["moshez"], ["zoë"]])
+        for refused in ("-l", "--help", "a@b", "two words"):
+            self.assertIn(f"not asking finger about {refused!r}: not a plain user name",
+                          self.log)
+
+    @defer.inlineCallbacks
+    def test_stderr_is_not_an_internal_error(self):
+        """finger says "no such user" on stderr: the client gets No such user,
+        the log gets what finger said."""
+        self.stand_in()
+        got = yield finger_query(self.port, "nosuchuser")
+        self.assertEqual(got, b"No such user\r\n")
+        self.assertEqual(self.recorded_runs(), [["nosuchuser"]])
+        self.assertIn("finger 'nosuchuser' said on stderr: finger: nosuchuser: no such user.",
+                      self.log)
+
+    @defer.inlineCallbacks
+    def test_no_finger_program(self):
+        empty = os.path.abspath(self.mktemp())
+        os.makedirs(empty)
+        set_env(self, PATH=empty)
+        got = yield finger_query(self.port, "moshez")
+        self.assertEqual(got, b"No finger program on this server\r\n")
+        self.assertIn("cannot answer about 'moshez': there is no finger program on PATH",
+                      self.log)
+
+    @defer.inlineCallbacks
+    def test_real_finger(self):
+        """When the system's finger is installed (Debian: apt-get install
+        finger), ask it about root, and make sure an option still never
+        reaches it."""
+        if shutil.which("finger") is None:
+            raise SkipTest("no finger program installed (Debian: apt-get install finger)")
+        got = yield finger_query(self.port, "root")
+        self.assertTrue(got.startswith(b"Login: root"), got)
+        self.assertTrue(got.endswith(b"\r\n"), got)
+        got = yield finger_query(self.port, "-l")
+        self.assertEqual(got, b"No such user\r\n")
+
+
+# --- step 10: a web server as the source ----------------------------------------------
+
+class Step10Test(TestCase):
+    """Step 10 in this process against a small twisted.web server."""
+
+    def setUp(self):
+        self.module = load_script("finger/finger10.py")
+        self.log = capture_log(self, "finger")
+
+    def serve(self, prefix, timeout=None):
+        factory = self.module.FingerFactory(prefix)
+        if timeout is not None:
+            factory.timeout = timeout
+        return listen(self, factory)
+
+    @defer.inlineCallbacks
+    def test_http_status_is_checked(self):
+        seen = []
+        web = serve_web(self, {
+            "/~moshez": b"Happy and well\n",
+            "/~zo%C3%AB": "Très bien,\nmerci\n".encode("utf-8"),
+            "/~broken": 500,
+            "/~big": b"x" * (70 * 1024),
+        }, seen)
+        port = self.serve(f"http://127.0.0.1:{web}/~")
+        asked = {
+            "moshez": "Happy and well",
+            "zoë": "Très bien,\r\nmerci",
+            "nosuchuser": NO_SUCH_USER,
+            "a/b?c=d#e": NO_SUCH_USER,
+            "broken": "Internal error in server",
+            "big": "Internal error in server",
+        }
+        for query, answer in asked.items():
+            got = yield finger_query(port, query)
+            self.assertEqual((query, got), (query, expected_bytes(answer)))
+        # The user name is one quoted path segment: it adds no path or query.
+        self.assertIn("/~a%2Fb%3Fc%3Dd%23e", seen)
+        errors = self.flushLoggedErrors(self.module.PageError)
+        self.assertEqual(len(errors), 2)
+
+    @defer.inlineCallbacks
+    def test_dead_web_server(self):
+        port = self.serve(f"http://127.0.0.1:{free_port()}/~")
+        got = yield finger_query(port, "moshez")
+        self.assertEqual(got, b"Internal error in server\r\n")
+        self.assertEqual(len(self.flushLoggedErrors(ConnectionRefusedError)), 1)
+
+    @defer.inlineCallbacks
+    def test_silent_web_server_times_out(self):
+        silent = serve(self, TestServerFactory(poem=None))
+        port = self.serve(f"http://127.0.0.1:{silent}/~", timeout=0.5)
+        got = yield finger_query(port, "moshez")
+        self.assertEqual(got, b"Internal error in server\r\n")
+        errors = self.flushLoggedErrors(self.module.PageError)
+        self.assertEqual(len(errors), 1)
+        self.assertIn("no page within 0.5 seconds", str(errors[0].value))
+
+
+# --- steps 11-16 in this process ------------------------------------------------------
+
+def write_users(testcase, text):
+    """A users file for one test; returns its absolute path."""
+    name = os.path.abspath(testcase.mktemp())
+    with open(name, "w", encoding="utf-8") as f:
+        f.write(text)
+    return name
+
+
+class SetterTest(TestCase):
+    """Steps 12 and 13: the setter, then a finger query that shows it."""
+
+    @defer.inlineCallbacks
+    def check_setter(self, rel):
+        log = capture_log(self, "finger")
+        ports = start_application(self, load_step(rel))
+        setter, finger = ports["setter"], ports["finger"]
+        yield set_status(setter, "moshez", "Out to lunch")
+        got = yield finger_query(finger, "moshez")
+        self.assertEqual((rel, got), (rel, b"Out to lunch\r\n"))
+        yield set_status(setter, "zoë", "À la plage ☀")
+        got = yield finger_query(finger, "/W zoë")
+        self.assertEqual((rel, got), (rel, "À la plage ☀\r\n".encode("utf-8")))
+        # A last line without its line end counts; a trailing empty line is fine.
+        yield set_status(setter, None, None, raw=b"bob\nat home")
+        yield set_status(setter, None, None, raw=b"carol\r\nin Paris\r\n\r\n")
+        for user, status in (("bob", b"at home"), ("carol", b"in Paris")):
+            got = yield finger_query(finger, user)
+            self.assertEqual((rel, got), (rel, status + b"\r\n"))
+        # Junk changes nothing, is logged, and raises nothing.
+        junk = {
+            b"": "0 line(s) instead of two",
+            b"moshez\r\n": "1 line(s) instead of two",
+            b"moshez\r\nA\r\nB\r\n": "more than two lines",
+            b"mos\xffhez\r\nX\r\n": "a line that is not UTF-8",
+            b"x" * 5000: "a line over 1024 bytes",
+            b"two words\r\nX\r\n": "'two words' is not a user name",
+        }
+        for raw, why in junk.items():
+            yield set_status(setter, None, None, raw=raw)
+            self.assertTrue(any(line.startswith("setter: ignored a connection from ")
+                                and why in line for line in log), (rel, why, log))
+        got = yield finger_query(finger, "moshez")
+        self.assertEqual((rel, got), (rel, b"Out to lunch\r\n"))
+
+    def test_step12(self):
+        return self.check_setter("finger/finger12.tac")
+
+    def test_step13(self):
+        return self.check_setter("finger/finger13.tac")
+
+    def test_setter_listens_on_loopback_only(self):
+        """FINGER_IFACE moves finger, never the setter. (Only loaded, not
+        started: the tests listen on loopback only.)"""
+        for rel in ("finger/finger12.tac", "finger/finger13.tac"):
+            app = load_step(rel, {"FINGER_IFACE": "0.0.0.0"})
+            interfaces = {s.role: s.kwargs["interface"]
+                          for s in service.IServiceCollection(app) if hasattr(s, "role")}
+            self.assertEqual((rel, interfaces),
+                             (rel, {"finger": "0.0.0.0", "setter": "127.0.0.1"}))
+
+
+FILE_STEPS = ("finger/finger14.tac", "finger/finger15.tac", "finger/finger16.tac")
+
+
+class StatusFileTest(TestCase):
+    """Steps 14-16 re-read the status file on a LoopingCall (driven here by a
+    task.Clock): edits show, removed users go, bad lines are skipped and
+    logged once, an unreadable file keeps the users we had."""
+
+    @defer.inlineCallbacks
+    def check_status_file(self, rel):
+        log = capture_log(self, "finger")
+        users = write_users(self, "moshez: happy\nzoë: là\n")
+        app = load_step(rel, {"FINGER_USERS_FILE": users, "FINGER_RELOAD": "5",
+                              "FINGER_IRC_SERVER": f"127.0.0.1:{free_port()}"})
+        svc = find_service(app, "getUser")
+        svc.clock = clock = task.Clock()
+        port = start_application(self, app)["finger"]
+
+        @defer.inlineCallbacks
+        def ask(expected):
+            for query, answer in expected.items():
+                got = yield finger_query(port, query)
+                self.assertEqual((rel, query, got), (rel, query, expected_bytes(answer)))
+
+        yield ask({"moshez": "happy", "zoë": "là"})
+        with open(users, "w", encoding="utf-8") as f:
+            f.write("# moshez is gone\nzoë: ici\nno colon here\ntwo words: x\nbob:  out  \n")
+        clock.advance(4.9)
+        yield ask({"moshez": "happy"})  # not yet: the period is 5 s
+        clock.advance(0.1)
+        yield ask({"moshez": NO_SUCH_USER, "zoë": "ici", "bob": "out",
+                   "two words": NO_SUCH_USER})
+        skipped = [line for line in log if "skipped, not 'user: status'" in line]
+        self.assertEqual(len(skipped), 2, log)
+        self.assertIn(f"{users}, line 3: skipped, not 'user: status': 'no colon here'", skipped)
+        clock.advance(5)
+        self.assertEqual(len([line for line in log if "skipped" in line]), 2,
+                         "a bad line is logged once, not at every re-read")
+        os.rename(users, users + ".away")
+        clock.advance(5)
+        clock.advance(5)
+        yield ask({"bob": "out"})
+        cannot = [line for line in log if line.startswith(f"cannot read {users}")]
+        self.assertEqual(len(cannot), 1, log)
+        self.assertTrue(cannot[0].endswith("keeping the 2 users I had"), cannot)
+        os.rename(users + ".away", users)
+        with open(users, "a", encoding="utf-8") as f:
+            f.write("carol: back\n")
+        clock.advance(5)
+        yield ask({"carol": "back", "bob": "out"})
+
+    def test_step14(self):
+        return self.check_status_file("finger/finger14.tac")
+
+    def test_step15(self):
+        return self.check_status_file("finger/finger15.tac")
+
+    def test_step16(self):
+        return self.check_status_file("finger/finger16.tac")
+
+    @defer.inlineCallbacks
+    def test_edited_and_reread_for_real(self):
+        """Step 14 under twistd with FINGER_RELOAD=0.2: an edit shows once
+        the server logs that it read the file again."""
+        users = write_users(self, "moshez: happy\n")
+        srv = yield start_step(self, "finger/finger14.tac",
+                               env={"FINGER_USERS_FILE": users, "FINGER_RELOAD": "0.2"})
+        got = yield finger_query(srv.ports["finger"], "moshez")
+        self.assertEqual(got, b"happy\r\n")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write("moshez: away\nbob: here\n")
+        yield srv.wait_for(b"read 2 users from ")
+        got = yield finger_query(srv.ports["finger"], "moshez")
+        self.assertEqual(got, b"away\r\n")
+
+
+WEB_USERS = 'moshez: happy and well\nzoë: Très bien, merci\n<script>: <b>bold</b> & "quoted"\n'
+
+
+class WebTest(TestCase):
+    """Steps 15 and 16: the site, with a real HTTP client."""
+
+    @defer.inlineCallbacks
+    def check_web(self, rel):
+        users = write_users(self, WEB_USERS)
+        app = load_step(rel, {"FINGER_USERS_FILE": users,
+                              "FINGER_IRC_SERVER": f"127.0.0.1:{free_port()}"})
+        web = start_application(self, app)["web"]
+        base = f"http://127.0.0.1:{web}"
+
+        code, ctype, body = yield http_get(base + "/moshez")
+        self.assertEqual((rel, code, ctype), (rel, 200, "text/html; charset=utf-8"))
+        self.assertIn(b"<h1>moshez</h1><p>happy and well</p>", body)
+
+        code, ctype, body = yield http_get(base + "/zo%C3%AB")
+        self.assertEqual((rel, code), (rel, 200))
+        self.assertIn("<h1>zoë</h1><p>Très bien, merci</p>".encode("utf-8"), body)
+
+        code, ctype, body = yield http_get(base + "/%3Cscript%3E")
+        self.assertEqual((rel, code), (rel, 200))
+        self.assertIn(b"<h1>&lt;script&gt;</h1>"
+                      b"<p>&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;</p>", body)
+        self.assertNotIn(b"<script>", body)
+        self.assertNotIn(b"<b>", body)
+
+        code, ctype, body = yield http_get(base + "/nosuchuser")
+        self.assertIn(b"<h1>nosuchuser</h1><p>No such user</p>", body)
+
+        code, ctype, body = yield http_get(base + "/")
+        self.assertEqual((rel, code), (rel, 200))
+        self.assertIn(b'<a href="/moshez">/moshez</a>', body)
+
+        code, ctype, body = yield http_get(base + "/%FF")
+        self.assertEqual((rel, code), (rel, 400))
+
+    def test_step15(self):
+        return self.check_web("finger/finger15.tac")
+
+    def test_step16(self):
+        return self.check_web("finger/finger16.tac")
+
+
+class Unreadable(dict):
+    """A users dict whose every lookup fails: a stand-in for any fault
+    behind getUser."""
+
+    def get(self, user, default=None):
+        raise RuntimeError(f"cannot look up {user!r}")
+
+
+class FailingServiceTest(TestCase):
+    """Whatever fails behind getUser: finger answers "Internal error in
+    server" and closes, the web gives a 500 page, IRC says so too; each
+    failure is logged once."""
+
+    @defer.inlineCallbacks
+    def check_failures(self, rel, holder="service", irc=False):
+        env = {}
+        if irc:
+            ircPort, realm = irc_server(self)
+            env["FINGER_IRC_SERVER"] = f"127.0.0.1:{ircPort}"
+        app = load_step(rel, env)
+        ports = start_application(self, app)
+        if holder == "factory":  # steps 11, 12: the FingerFactory holds the users
+            finger = [s for s in service.IServiceCollection(app) if getattr(s, "role", 0) == "finger"]
+            finger[0].args[1].users = Unreadable()
+        else:
+            find_service(app, "users").users = Unreadable()
+
+        got = yield finger_query(ports["finger"], "moshez")
+        self.assertEqual((rel, got), (rel, b"Internal error in server\r\n"))
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        if "web" in ports:
+            code, ctype, body = yield http_get(f"http://127.0.0.1:{ports['web']}/moshez")
+            self.assertEqual((rel, code), (rel, 500))
+            self.assertIn(b"Internal error in server", body)
+            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        if irc:
+            yield realm.logged_in("fingerbot")
+            tester = yield irc_tester(self, ircPort)
+            reply = yield tester.ask("fingerbot", "moshez")
+            self.assertEqual(reply, "Status of moshez: Internal error in server")
+            self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+    def test_step11(self):
+        return self.check_failures("finger/finger11.tac", holder="factory")
+
+    def test_step12(self):
+        return self.check_failures("finger/finger12.tac", holder="factory")
+
+    def test_step13(self):
+        return self.check_failures("finger/finger13.tac")
+
+    def test_step14(self):
+        return self.check_failures("finger/finger14.tac")
+
+    def test_step15(self):
+        return self.check_failures("finger/finger15.tac")
+
+    def test_step16(self):
+        return self.check_failures("finger/finger16.tac", irc=True)
+
+
+class IRCTest(TestCase):
+    """Step 16's bot on twisted.words' own IRC server, asked by a real IRC
+    client: PRIVMSG fingerbot :moshez."""
+
+    @defer.inlineCallbacks
+    def test_bot_answers_in_private(self):
+        ircPort, realm = irc_server(self)
+        users = write_users(self, WEB_USERS)
+        log = capture_log(self, "finger")
+        app = load_step("finger/finger16.tac", {
+            "FINGER_USERS_FILE": users, "FINGER_IRC_SERVER": f"127.0.0.1:{ircPort}"})
+        svc = find_service(app, "users")
+        start_application(self, app)
+        yield realm.logged_in("fingerbot")
+        tester = yield irc_tester(self, ircPort)
+        asked = {
+            "moshez": "Status of moshez: happy and well",
+            "zoë": "Status of zoë: Très bien, merci",
+            "nosuchuser": "Status of nosuchuser: No such user",
+            "<script>": 'Status of <script>: <b>bold</b> & "quoted"',
+        }
+        for query, reply in asked.items():
+            got = yield tester.ask("fingerbot", query)
+            self.assertEqual(got, reply)
+        # It answered, so it has seen the server's welcome, and said so.
+        self.assertIn(f"irc signed on to 127.0.0.1:{ircPort} as fingerbot", log)
+
+        # A status cannot smuggle in a second IRC command.
+        svc.users["evil"] = "fine\r\nQUIT :injected\nPRIVMSG tester :second"
+        got = yield tester.ask("fingerbot", "evil")
+        self.assertEqual(got, "Status of evil: fine QUIT :injected PRIVMSG tester :second")
+        got = yield tester.ask("fingerbot", "moshez")
+        self.assertEqual(got, "Status of moshez: happy and well")
+        self.assertEqual(len(tester.replies), len(asked) + 2)
+
+        # Cut from the server's side, the bot comes back (ClientService).
+        back = realm.next_login("fingerbot", timeout=15)
+        realm.drop("fingerbot")
+        yield back
+        got = yield tester.ask("fingerbot", "zoë")
+        self.assertEqual(got, "Status of zoë: Très bien, merci")
+
+
+# --- configuration of the tacs ---------------------------------------------------------
+
+TACS = [f"finger/finger{n}.tac" for n in range(11, 17)]
+
+
+class TacConfigurationTest(TestCase):
+    """A bad value is one line naming the tac and the variable, before
+    anything is bound (the tac exits while twistd loads it)."""
+
+    def bad(self, rel, env):
+        with self.assertRaises(SystemExit) as caught:
+            load_step(rel, env)
+        return caught.exception.code
+
+    def test_bad_values(self):
+        for rel in TACS:
+            name = os.path.basename(rel)
+            text = open(path(rel), encoding="utf-8").read()
+            cases = {"FINGER_PORT": ("x", "must be a port number from 0 to 65535, not 'x'")}
+            if "FINGER_SETTER_PORT" in text:
+                cases["FINGER_SETTER_PORT"] = ("65536", "must be a port number from 0 to 65535, "
+                                               "not '65536'")
+            if "FINGER_WEB_PORT" in text:
+                cases["FINGER_WEB_PORT"] = ("-1", "must be a port number from 0 to 65535, not '-1'")
+            if "FINGER_USERS_FILE" in text:
+                cases["FINGER_USERS_FILE"] = ("/nonexistent/users",
+                                              "names no file that can be read: '/nonexistent/users'")
+                cases["FINGER_RELOAD"] = ("0", "must be a number of seconds greater than 0, not '0'")
+            if "FINGER_IRC_SERVER" in text:
+                cases["FINGER_IRC_SERVER"] = ("irc.libera.chat", "must be HOST:PORT, "
+                                              "not 'irc.libera.chat'")
+                cases["FINGER_IRC_NICK"] = ("finger bot", "must be an IRC nickname, "
+                                            "not 'finger bot'")
+            for variable, (value, message) in cases.items():
+                self.assertEqual(self.bad(rel, {variable: value}), f"{name}: {variable} {message}")
+
+    def test_no_uid_gid(self):
+        """The text's Application("finger", uid=1, gid=1) made twistd fail for
+        anyone but root; ours runs as whoever starts it."""
+        for rel in TACS:
+            app = load_step(rel, {"FINGER_IRC_SERVER": "127.0.0.1:1"})
+            process = service.IProcess(app)
+            self.assertEqual((rel, process.uid, process.gid), (rel, None, None))
+
+    @defer.inlineCallbacks
+    def test_as_a_reader_sees_them(self):
+        """Under real twistd: a missing users file is one line and exit 1;
+        so is a port that is taken."""
+        out, err, code = yield run(step_argv("finger/finger14.tac"),
+                                   env={"FINGER_PORT": "0", "FINGER_USERS_FILE": "nope"})
+        self.assertEqual(code, 1)
+        self.assertEqual(without_resource_warnings(err),
+                         ["finger14.tac: FINGER_USERS_FILE names no file that can be read: 'nope'"])
+        taken = listen(self, protocol.ServerFactory())
+        out, err, code = yield run(step_argv("finger/finger11.tac"), env={"FINGER_PORT": str(taken)})
+        self.assertEqual(code, 1)
+        self.assertIn(f"finger11.tac: Couldn't listen on 127.0.0.1:{taken}: "
+                      f"[Errno 98] Address already in use.", (out + err).decode())
+        self.assertNotIn(b"Traceback", out + err)

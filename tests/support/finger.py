@@ -117,6 +117,15 @@ def load_step(rel, env=None):
             os.chdir(cwd)
 
 
+def find_service(application, attribute):
+    """The first service of a loaded application that has `attribute`
+    (e.g. "getUser" finds the FingerService)."""
+    for child in service.IServiceCollection(application):
+        if hasattr(child, attribute):
+            return child
+    raise LookupError(f"no service with {attribute!r}")
+
+
 def start_application(testcase, application):
     """Start a loaded application's services; fire with role -> port, read
     from the address lines it logs. Stopped at cleanup."""
@@ -206,13 +215,19 @@ def http_get(url, timeout=TIMEOUT):
 class _Page(resource.Resource):
     isLeaf = True
 
-    def __init__(self, pages):
+    def __init__(self, pages, seen):
         super().__init__()
         self.pages = pages
+        self.seen = seen
 
     def render_GET(self, request):
         # request.path is the raw path; its percent-escapes are left as sent.
-        body = self.pages.get(request.path.decode("ascii"))
+        self.seen.append(request.path.decode("ascii"))
+        answer = self.pages.get(request.path.decode("ascii"))
+        if isinstance(answer, int):
+            request.setResponseCode(answer)
+            return b"<html><body>Status %d</body></html>" % answer
+        body = answer
         if body is None:
             request.setResponseCode(404)
             return b"<html><body>Not here</body></html>"
@@ -220,10 +235,11 @@ class _Page(resource.Resource):
         return body
 
 
-def serve_web(testcase, pages):
-    """A twisted.web site on 127.0.0.1:0 serving `pages` (raw path -> bytes;
-    anything else is a 404). Returns its port."""
-    site = server.Site(_Page(pages))
+def serve_web(testcase, pages, seen=None):
+    """A twisted.web site on 127.0.0.1:0 serving `pages` (raw path -> bytes,
+    or an int: that HTTP status; anything else is a 404). The raw paths
+    asked for are appended to `seen`. Returns its port."""
+    site = server.Site(_Page(pages, [] if seen is None else seen))
     return listen(testcase, site)
 
 
@@ -250,24 +266,39 @@ class _OpenIRCUser(words.IRCUser):
 
 
 class WatchedRealm(words.InMemoryWordsRealm):
-    """The in-memory realm, which can say when a nickname has logged in."""
+    """The in-memory realm, which can say when a nickname logs in."""
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.waiting = {}
 
-    def addUser(self, user):
-        d = super().addUser(user)
-        for w in self.waiting.pop(user.name.lower(), []):
-            w.callback(user.name)
-        return d
+    def requestAvatar(self, avatarId, mind, *interfaces):
+        d = super().requestAvatar(avatarId, mind, *interfaces)
 
-    def logged_in(self, nick, timeout=TIMEOUT):
-        if nick.lower() in self.users:
-            return defer.succeed(nick)
+        def loggedIn(result):
+            name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else avatarId
+            for w in self.waiting.pop(name.lower(), []):
+                w.callback(name)
+            return result
+
+        return d.addCallback(loggedIn)
+
+    def next_login(self, nick, timeout=TIMEOUT):
+        """Fire when `nick` next logs in."""
         d = defer.Deferred()
         self.waiting.setdefault(nick.lower(), []).append(d)
         return with_timeout(d, timeout, f"{nick} logging in to the IRC server")
+
+    def logged_in(self, nick, timeout=TIMEOUT):
+        """Fire when `nick` is logged in (at once if it is)."""
+        user = self.users.get(nick.lower())
+        if user is not None and user.realm is not None:
+            return defer.succeed(nick)
+        return self.next_login(nick, timeout)
+
+    def drop(self, nick):
+        """Cut `nick`'s connection from the server's side."""
+        self.users[nick.lower()].mind.transport.abortConnection()
 
 
 def irc_server(testcase):
@@ -304,8 +335,10 @@ class IRCTester(irc.IRCClient):
 
     def privmsg(self, user, channel, message):
         self.replies.append((user.split("!")[0], message))
-        while self.waiting:
-            self.waiting.pop(0).callback(None)
+        # Swap first: a waiter's callback may ask again at once.
+        waiting, self.waiting = self.waiting, []
+        for d in waiting:
+            d.callback(None)
 
     def ask(self, nick, text, timeout=TIMEOUT):
         """Send `text` to `nick`; fire with the next private reply's text."""
@@ -347,9 +380,13 @@ STAND_IN_SOURCE = """\
 #!{python}
 # A stand-in for finger(1). For moshez and zo\\u00eb it prints each argument it
 # got as "argument: ARG"; for anyone else it prints nothing on stdout and
-# complains on stderr, as the real finger does.
-import sys
+# complains on stderr, as the real finger does. Each run appends its
+# arguments, one run per line, to the file FINGER_STAND_IN_LOG names, if any.
+import os, sys
 args = sys.argv[1:]
+if os.environ.get("FINGER_STAND_IN_LOG"):
+    with open(os.environ["FINGER_STAND_IN_LOG"], "a", encoding="utf-8") as log:
+        print(repr(args), file=log)
 if args and args[-1] in ("moshez", "zo\\u00eb"):
     for a in args:
         print("argument: " + a)
