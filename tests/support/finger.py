@@ -20,7 +20,9 @@ and on nothing else about a step.
 
 import os
 import re
+import shutil
 import sys
+import tempfile
 from contextlib import contextmanager
 
 from twisted.application import service
@@ -367,13 +369,20 @@ def stand_in_finger(testcase):
     arguments ("argument: ARG" per line) for moshez and zoë, and for anyone
     else prints nothing on stdout and "no such user" on stderr. Put it first
     on PATH."""
-    directory = testcase.mktemp()
-    os.makedirs(directory)
+    directory = temp_dir(testcase)
     program = os.path.join(directory, "finger")
     with open(program, "w", encoding="utf-8") as f:
         f.write(STAND_IN_SOURCE.format(python=sys.executable))
     os.chmod(program, 0o755)
-    return os.path.abspath(directory)
+    return directory
+
+
+def temp_dir(testcase):
+    """A fresh directory outside the checkout, removed at cleanup.
+    (testcase.mktemp() under pytest makes its folders in the checkout.)"""
+    directory = tempfile.mkdtemp(prefix="finger-test-")
+    testcase.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 STAND_IN_SOURCE = """\
