@@ -14,14 +14,16 @@ Departures from the original listing, which ran getProcessOutput("finger",
   with "-" or ".") reaches the command. "-l", "--help", "a@b" (which would
   make finger ask another host) or a name with spaces never does: the client
   gets "No such user" and the reason is logged.
-- getProcessOutputAndValue instead of getProcessOutput: finger writes "no
-  such user" on stderr, which getProcessOutput turns into a failure. Here
-  stderr is logged, and an empty answer is "No such user".
+- getProcessOutput turned anything on stderr into a failure, and finger
+  writes "no such user" there. A small ProcessProtocol of ours,
+  FingerOutput, does what getProcessOutput did, but keeps stderr apart (it
+  is logged; an empty answer is "No such user"), keeps at most 64 KiB, and
+  kills the process when the query is given up.
 - The program is looked up on PATH when a query comes in; if there is none,
   the client is told so in one line ("No finger program on this server")
   and the log says why. Debian and Ubuntu ship it as the package `finger`.
-- finger gets 10 seconds; after that the client gets "Internal error in
-  server" (the process itself is left to finish).
+- finger gets 10 seconds; after that it is killed and the client gets
+  "Internal error in server".
 - Its output is decoded as UTF-8 and sent back with CRLF line ends.
 """
 
@@ -31,7 +33,8 @@ import re
 import shutil
 import sys
 
-from twisted.internet import defer, protocol, reactor, utils
+from twisted.internet import defer, protocol, reactor
+from twisted.internet.error import ProcessDone, ProcessTerminated
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
 from twisted.protocols import basic
@@ -86,6 +89,42 @@ class FingerProtocol(basic.LineReceiver):
             self.transport.loseConnection()
 
 
+class FingerOutput(protocol.ProcessProtocol):
+    """Runs like getProcessOutputAndValue: `done` fires with (stdout,
+    stderr) once the process has ended. Output past MAX_OUTPUT bytes is
+    dropped; cancelling `done` kills the process."""
+
+    MAX_OUTPUT = 64 * 1024
+
+    def __init__(self):
+        self.out = []
+        self.err = []
+        self.done = defer.Deferred(self.kill)
+
+    def keep(self, chunks, data):
+        if sum(map(len, chunks)) < self.MAX_OUTPUT:
+            chunks.append(data)
+
+    def outReceived(self, data):
+        self.keep(self.out, data)
+
+    def errReceived(self, data):
+        self.keep(self.err, data)
+
+    def kill(self, d):
+        try:
+            self.transport.signalProcess("KILL")
+        except Exception:
+            pass  # already gone
+
+    def processEnded(self, reason):
+        if not self.done.called:
+            if reason.check(ProcessDone, ProcessTerminated) and reason.value.signal is None:
+                self.done.callback((b"".join(self.out), b"".join(self.err)))
+            else:
+                self.done.errback(reason)
+
+
 class FingerFactory(protocol.ServerFactory):
     protocol = FingerProtocol
     timeout = 10
@@ -99,13 +138,19 @@ class FingerFactory(protocol.ServerFactory):
             log.error("cannot answer about {user!r}: there is no finger program on PATH",
                       user=user)
             return defer.succeed("No finger program on this server")
-        d = utils.getProcessOutputAndValue(program, [user], env=os.environ)
+        process = FingerOutput()
+        reactor.spawnProcess(process, program, [program, user], env=os.environ)
+        d = process.done
         d.addCallback(self.fingerOutput, user)
-        d.addTimeout(self.timeout, reactor)
+
+        def timedOut(result, timeout):
+            raise RuntimeError(f"finger {user!r} gave no answer within {timeout} seconds")
+
+        d.addTimeout(self.timeout, reactor, onTimeoutCancel=timedOut)
         return d
 
     def fingerOutput(self, result, user):
-        out, err, code = result
+        out, err = result
         if err.strip():
             log.info("finger {user!r} said on stderr: {err}", user=user,
                      err=err.decode("utf-8", "replace").strip())

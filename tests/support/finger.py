@@ -366,9 +366,9 @@ def irc_tester(testcase, port, timeout=TIMEOUT):
 
 def stand_in_finger(testcase):
     """A directory holding an executable `finger` that prints its
-    arguments ("argument: ARG" per line) for moshez and zoë, and for anyone
-    else prints nothing on stdout and "no such user" on stderr. Put it first
-    on PATH."""
+    arguments ("argument: ARG" per line) for moshez and zoë, hangs for the
+    user "hang", and for anyone else prints nothing on stdout and "no such
+    user" on stderr. Put it first on PATH."""
     directory = temp_dir(testcase)
     program = os.path.join(directory, "finger")
     with open(program, "w", encoding="utf-8") as f:
@@ -396,6 +396,9 @@ args = sys.argv[1:]
 if os.environ.get("FINGER_STAND_IN_LOG"):
     with open(os.environ["FINGER_STAND_IN_LOG"], "a", encoding="utf-8") as log:
         print(repr(args), file=log)
+if args == ["hang"]:  # a finger that never answers
+    import time
+    time.sleep(60)
 if args and args[-1] in ("moshez", "zo\\u00eb"):
     for a in args:
         print("argument: " + a)
