@@ -46,11 +46,14 @@ from tests.support import (
 ADDRESS_RE = re.compile(r"(\w+) listening on (\S+):(\d+)")
 SIGNED_ON_RE = re.compile(r"irc signed on to (\S+):(\d+) as (\S+)")
 
-# Every port a step may open, free by default. A row may override any.
+# Every port a step may open, free by default, and an IRC server on this
+# machine where nothing listens, so that a test that forgets to start one
+# never makes a bot contact the real IRC network. A row may override any.
 FREE_PORTS = {
     "FINGER_PORT": "0",
     "FINGER_SETTER_PORT": "0",
     "FINGER_WEB_PORT": "0",
+    "FINGER_IRC_SERVER": "127.0.0.1:1",
 }
 
 TIMEOUT = 10
