@@ -25,12 +25,12 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SkipTest, TestCase
 
 from tests.support import (
-    TestServerFactory, capture_log, free_port, listen, load_script, path, run, serve,
+    TestServerFactory, capture_log, free_port, listen, load_script, path, poll, run, serve,
     set_env, start_script,
 )
 from tests.support.finger import (
     find_service, finger_query, http_get, irc_server, irc_tester, load_step, serve_web,
-    set_status, stand_in_finger, start_application, start_step, step_argv,
+    set_status, stand_in_finger, start_application, start_step, step_argv, temp_dir,
 )
 from tests.support.spec import VersionSpec
 
@@ -204,14 +204,28 @@ class EarlyStepsInMemoryTest(TestCase):
 # --- the protocol, in memory ---------------------------------------------------------
 
 ANSWERING_SCRIPTS = ("finger05", "finger06", "finger07", "finger08")
+TAC_STEPS = ("finger11", "finger12", "finger13", "finger14", "finger15", "finger16")
+
+
+def tac_finger_factory(rel):
+    """The finger factory of a tac, loaded (not started), with the users
+    moshez and zoë wherever that step keeps its users."""
+    app = load_step(rel)
+    server = [s for s in service.IServiceCollection(app) if getattr(s, "role", "") == "finger"]
+    factory = server[0].args[1]
+    holder = factory if hasattr(factory, "users") else find_service(app, "users")
+    holder.users = {"moshez": HAPPY, "zoë": TRES_BIEN}
+    return factory
 
 
 class FingerProtocolTest(TestCase):
     """Protocol cases on StringTransport, for every script step that answers."""
 
     def connect(self, name, factory=None):
-        module = load_script(f"finger/{name}.py")
+        if factory is None and name in TAC_STEPS:
+            factory = tac_finger_factory(f"finger/{name}.tac")
         if factory is None:
+            module = load_script(f"finger/{name}.py")
             factory = (module.FingerFactory(moshez=HAPPY, zoë=TRES_BIEN)
                        if name >= "finger07" else module.FingerFactory())
         proto = factory.buildProtocol(None)
@@ -229,22 +243,27 @@ class FingerProtocolTest(TestCase):
 
     def test_line_too_long(self):
         """A query longer than MAX_LENGTH gets one clear line, then the door."""
-        self.each(ANSWERING_SCRIPTS, [b"x" * 3000, b"y" * 3000], b"Query too long\r\n")
+        self.each(ANSWERING_SCRIPTS + TAC_STEPS, [b"x" * 3000, b"y" * 3000],
+                  b"Query too long\r\n")
 
     def test_step4_too_long_closes(self):
         self.each(("finger04",), [b"x" * 20000], b"")
 
     def test_bare_lf_and_w(self):
         """nc sends a bare LF; RFC 1288's /W is ignored."""
-        self.each(("finger07", "finger08"), [b"/W moshez\n"], b"Happy and well\r\n")
+        self.each(("finger07", "finger08") + TAC_STEPS, [b"/W moshez\n"],
+                  b"Happy and well\r\n")
 
     def test_not_utf8(self):
         """Bytes that are not UTF-8 are nobody, not a crash."""
-        self.each(("finger07", "finger08"), [b"mos\xffhez\r\n"], b"No such user\r\n")
+        self.each(("finger07", "finger08") + TAC_STEPS, [b"mos\xffhez\r\n"],
+                  b"No such user\r\n")
 
     def test_one_query_per_connection(self):
-        """Step 8 answers the first line only, even when two arrive together."""
-        self.each(("finger08",), [b"moshez\r\nzo\xc3\xab\r\n"], b"Happy and well\r\n")
+        """From step 8 on, only the first line is answered, even when two
+        arrive together."""
+        self.each(("finger08",) + TAC_STEPS, [b"moshez\r\nzo\xc3\xab\r\n"],
+                  b"Happy and well\r\n")
 
     def test_step8_errback(self):
         """A getUser that fails (Deferred) or raises: the client gets
@@ -329,17 +348,20 @@ class ScriptConfigurationTest(TestCase):
     def test_bad_values_as_a_reader_sees_them(self):
         """For real: a bad --port is argparse's usage error (exit 2); a bad
         FINGER_PORT or a port already taken is one line (exit 1)."""
-        out, err, code = yield run(step_argv("finger/finger07.py", "--port", "x"))
+        taken = listen(self, protocol.ServerFactory())
+        (out, err, code), env_run, taken_run = yield defer.gatherResults([
+            run(step_argv("finger/finger07.py", "--port", "x")),
+            run(step_argv("finger/finger08.py"), env={"FINGER_PORT": "abc"}),
+            run(step_argv("finger/finger05.py", "--port", taken)),
+        ])
         self.assertEqual(code, 2)
         self.assertEqual(err.decode().splitlines()[-1],
                          "finger07.py: error: argument --port: must be a port number "
                          "from 0 to 65535, not 'x'")
-        out, err, code = yield run(step_argv("finger/finger08.py"), env={"FINGER_PORT": "abc"})
-        self.assertEqual((out, err, code), (
+        self.assertEqual(env_run, (
             b"", b"finger08.py: FINGER_PORT must be a port number from 0 to 65535, not 'abc'\n", 1))
-        taken = yield start_step(self, "finger/finger05.py")
-        port = taken.ports["finger"]
-        out, err, code = yield run(step_argv("finger/finger05.py", "--port", port))
+        out, err, code = taken_run
+        port = taken
         self.assertEqual(code, 1)
         self.assertEqual(without_resource_warnings(err), [
             f"finger05.py: Couldn't listen on 127.0.0.1:{port}: [Errno 98] Address already in use."])
@@ -355,7 +377,7 @@ class Step9Test(TestCase):
         self.module = load_script("finger/finger09.py")
         self.port = listen(self, self.module.FingerFactory())
         self.log = capture_log(self, "finger")
-        self.runs = os.path.abspath(self.mktemp())
+        self.runs = os.path.join(temp_dir(self), "runs")
 
     def stand_in(self):
         set_env(self, PATH=stand_in_finger(self), FINGER_STAND_IN_LOG=self.runs)
@@ -403,9 +425,7 @@ class Step9Test(TestCase):
 
     @defer.inlineCallbacks
     def test_no_finger_program(self):
-        empty = os.path.abspath(self.mktemp())
-        os.makedirs(empty)
-        set_env(self, PATH=empty)
+        set_env(self, PATH=temp_dir(self))
         got = yield finger_query(self.port, "moshez")
         self.assertEqual(got, b"No finger program on this server\r\n")
         self.assertIn("cannot answer about 'moshez': there is no finger program on PATH",
@@ -423,6 +443,28 @@ class Step9Test(TestCase):
         self.assertTrue(got.endswith(b"\r\n"), got)
         got = yield finger_query(self.port, "-l")
         self.assertEqual(got, b"No such user\r\n")
+        got = yield finger_query(self.port, "nosuchuser")
+        self.assertEqual(got, b"No such user\r\n")
+
+    @defer.inlineCallbacks
+    def test_hung_finger_is_killed(self):
+        """A finger that never answers: at the timeout the client gets
+        "Internal error in server", the error is logged once, and the
+        process is killed (trial would find its pipes in the reactor)."""
+        self.stand_in()
+        factory = self.module.FingerFactory()
+        factory.timeout = 0.5
+        port = listen(self, factory)
+        got = yield finger_query(port, "hang")
+        self.assertEqual(got, b"Internal error in server\r\n")
+        errors = self.flushLoggedErrors(RuntimeError)
+        self.assertEqual([str(e.value) for e in errors],
+                         ["finger 'hang' gave no answer within 0.5 seconds"])
+        self.assertEqual(self.recorded_runs(), [["hang"]])
+        # Reaped: nothing of the process is left in the reactor.
+        yield poll(lambda: not [r for r in reactor.getReaders()
+                                if type(r).__name__ == "ProcessReader"],
+                   what="the killed finger's pipes closing")
 
 
 # --- step 10: a web server as the source ----------------------------------------------
@@ -488,7 +530,7 @@ class Step10Test(TestCase):
 
 def write_users(testcase, text):
     """A users file for one test; returns its absolute path."""
-    name = os.path.abspath(testcase.mktemp())
+    name = os.path.join(temp_dir(testcase), "users")
     with open(name, "w", encoding="utf-8") as f:
         f.write(text)
     return name
@@ -821,14 +863,16 @@ class TacConfigurationTest(TestCase):
     def test_as_a_reader_sees_them(self):
         """Under real twistd: a missing users file is one line and exit 1;
         so is a port that is taken."""
-        out, err, code = yield run(step_argv("finger/finger14.tac"),
-                                   env={"FINGER_PORT": "0", "FINGER_USERS_FILE": "nope"})
+        taken = listen(self, protocol.ServerFactory())
+        (out, err, code), (out2, err2, code2) = yield defer.gatherResults([
+            run(step_argv("finger/finger14.tac"),
+                env={"FINGER_PORT": "0", "FINGER_USERS_FILE": "nope"}),
+            run(step_argv("finger/finger11.tac"), env={"FINGER_PORT": str(taken)}),
+        ])
         self.assertEqual(code, 1)
         self.assertEqual(without_resource_warnings(err),
                          ["finger14.tac: FINGER_USERS_FILE names no file that can be read: 'nope'"])
-        taken = listen(self, protocol.ServerFactory())
-        out, err, code = yield run(step_argv("finger/finger11.tac"), env={"FINGER_PORT": str(taken)})
-        self.assertEqual(code, 1)
+        self.assertEqual(code2, 1)
         self.assertIn(f"finger11.tac: Couldn't listen on 127.0.0.1:{taken}: "
-                      f"[Errno 98] Address already in use.", (out + err).decode())
-        self.assertNotIn(b"Traceback", out + err)
+                      f"[Errno 98] Address already in use.", (out2 + err2).decode())
+        self.assertNotIn(b"Traceback", out2 + err2)
