@@ -32,6 +32,7 @@ from tests.support.finger import (
     find_service, finger_query, http_get, irc_server, irc_tester, load_step, serve_web,
     set_status, stand_in_finger, start_application, start_step, step_argv, temp_dir,
 )
+from tests.support.finger import with_certificate, with_homes  # steps 17-28
 from tests.support.spec import VersionSpec
 
 QUERIES = ("moshez", "nosuchuser", "/W moshez", "zoë")
@@ -115,6 +116,35 @@ STEPS = (
     Step("Finger16", "finger/finger16.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
          roles=("finger", "web"), prepare=with_irc_server),
     # Steps 17-28 (helper D): rows below this line.
+    # Users from finger/etc.users; no IRC bot in these runs (the bot of steps
+    # 17-28 is tested in-process, in tests/test_finger_frontends.py).
+    Step("Finger17", "finger/finger17.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+    Step("Finger18", "finger/finger18.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+    Step("Finger19", "finger/finger19.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+    Step("Finger19a", "finger/finger19a.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "setter", "web"), env={"FINGER_IRC_SERVER": ""}),
+    # The name reaches finger(1) after "--", so that no name is an option.
+    Step("Finger19b", "finger/finger19b.tac", "argument: --\nargument: moshez",
+         NO_SUCH_USER, "argument: --\nargument: zoë",
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         prepare=with_stand_in_finger),
+    Step("Finger19c", "finger/finger19c.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}, prepare=with_homes),
+    Step("Finger20", "finger/finger20.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+    Step("Finger21", "finger/finger21.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web", "pb"),
+         env={"FINGER_IRC_SERVER": "", "FINGER_PB_PORT": "0"}),
+    Step("Finger22", "finger/finger22.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "web", "pb", "https"), env={"FINGER_IRC_SERVER": ""},
+         prepare=with_certificate),
+    # The organized finger's short tac; FINGER_CERT set turns HTTPS on.
+    Step("FingerTac", "finger/finger.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         roles=("finger", "setter", "web", "https", "pb"), env={"FINGER_IRC_SERVER": ""},
+         prepare=with_certificate),
 )
 
 

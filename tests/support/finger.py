@@ -450,9 +450,7 @@ def make_certificate(directory):
 def with_certificate(testcase):
     """Step 22 and finger.tac: FINGER_CERT, a throwaway certificate, and
     free ports for PB and HTTPS."""
-    directory = testcase.mktemp()
-    os.makedirs(directory)
-    return {"FINGER_CERT": make_certificate(directory),
+    return {"FINGER_CERT": make_certificate(temp_dir(testcase)),
             "FINGER_PB_PORT": "0", "FINGER_HTTPS_PORT": "0"}
 
 
@@ -469,7 +467,5 @@ def write_homes(directory, plans):
 def with_homes(testcase):
     """Step 19c: FINGER_HOMES holding .plan files for moshez and zoë, so the
     tests never read a real home directory."""
-    directory = testcase.mktemp()
-    os.makedirs(directory)
-    return {"FINGER_HOMES": write_homes(directory, {
+    return {"FINGER_HOMES": write_homes(temp_dir(testcase), {
         "moshez": "happy and well", "zoë": "Très bien, merci"})}
