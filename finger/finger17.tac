@@ -1,46 +1,42 @@
-"""Finger step 17 -- add XML-RPC support.
+"""Finger, step 17: add XML-RPC support.
 
-The Evolution of Finger, "Add XML-RPC Support" (the annotations stop at
-step 16). Original: finger17.tac, with fingerXRclient.py as its client.
+Tutorial: "The Evolution of Finger", "Add XML-RPC Support" (the annotations
+stop at step 16). Original: finger17.tac, with fingerXRclient.py as its
+client.
+Changed since step 16: the web site gains a child, /RPC2, an XML-RPC
+resource whose one method, getUser(name), returns the user's status; any
+XML-RPC client can ask, and fingerXRclient.py does, with the standard
+library's xmlrpc.client. As in the text, the service still builds its
+front-ends from generic factories with function attributes (the XML-RPC
+resource too); step 18 rewrites them as plain classes.
 
-    FINGER_PORT=1079 FINGER_WEB_PORT=8000 twistd -ny finger/finger17.tac   (non-root)
+    FINGER_PORT=1079 FINGER_WEB_PORT=8000 FINGER_IRC_SERVER= twistd -ny finger/finger17.tac
     python finger/fingerXRclient.py --port 8000 moshez
-    twistd -ny finger/finger17.tac                                          (as the text: 79, 8000)
+    happy and well
 
-What changed since step 16: the web site gains a child, /RPC2, an
-XML-RPC resource whose one method, getUser(name), returns the user's
-status. Any XML-RPC client can now ask: fingerXRclient.py uses the
-standard library's xmlrpc.client. As in the text, the service still builds
-its front-ends from generic factories with function attributes;
-step 18 turns them into plain classes.
-
-Departures from the original listing:
-- XML-RPC returns the status as a plain str (the original, on Python 3,
-  returned Binary(b'...')); a failure is a Fault "Internal error in server".
-- Text inside, bytes at the edge: services keep str, every front-end decodes
-  UTF-8 on the way in and encodes it on the way out; IRC never shows a
-  b'...'.
-- putChild takes bytes (a str is a TypeError since Twisted 22.10).
-- Every Deferred gets an errback: finger answers "Internal error in server",
-  the web a 500 page, XML-RPC a Fault, IRC a short line; logged once.
-- The web escapes everything with html.escape and renders no static.Data
-  (importing twisted.web.static warns on today's Twisted).
-- The status file is re-read by a LoopingCall; a malformed line is skipped
-  and logged, users removed from the file disappear.
-- No Application("finger", uid=1, gid=1): it makes twistd exit for anyone
-  who is not root. Use `twistd -u UID -g GID` to drop privileges instead.
-- Ports, interface, files and the IRC server come from FINGER_* variables
-  (finger/README.md); FINGER_IRC_SERVER="" runs no IRC bot. The bot
-  reconnects through ClientService.
+Departures from the original listing, besides step 16's (no uid/gid; ports
+and address lines; text inside; the status file re-read by a LoopingCall;
+escaped web pages; the IRC bot through ClientService):
+- putChild(b"RPC2", ...): a str path is a TypeError since Twisted 22.10, so
+  the original does not even load.
+- getUser over XML-RPC returns a plain str (the original, on Python 3,
+  answered Binary(b'...')); a failure is the Fault "Internal error in
+  server", logged once (XMLRPC's own answer would only say "error").
+- twisted.web.xmlrpc is imported with Twisted's own DeprecationWarning for
+  HTTPClient filtered out (see the import).
+- FINGER_IRC_SERVER="" (empty) runs no IRC bot.
 """
 
 import html
 import os
+import re
 import sys
 import warnings
 
 from twisted.application import internet, service
-from twisted.internet import defer, endpoints, protocol, reactor, task
+from twisted.application.internet import ClientService
+from twisted.internet import defer, protocol, reactor, task
+from twisted.internet.endpoints import HostnameEndpoint
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
 from twisted.protocols import basic, policies
@@ -49,206 +45,243 @@ from twisted.words.protocols import irc
 
 with warnings.catch_warnings():
     # Importing twisted.web.xmlrpc touches twisted.web.http.HTTPClient, which
-    # Twisted itself deprecated in 24.7; the warning is Twisted's, not ours.
+    # Twisted itself deprecated in 24.7: the warning is Twisted's, not ours.
     warnings.filterwarnings(
         "ignore", r"twisted\.web\.http\.HTTPClient was deprecated",
         DeprecationWarning)
     from twisted.web import xmlrpc
 
-NAME = "finger17.tac"
-log = Logger(namespace="finger17")
-INTERNAL_ERROR = "Internal error in server"
+log = Logger(namespace="finger")
+
+# A user name in the status file: no spaces, no control characters.
+PLAIN_USER = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}\Z")
 
 
-# -- the finger protocol -------------------------------------------------------
+def query_user(line):
+    """The user a finger query asks about, as text.
 
-def finger_query(line):
-    """The user name a finger query asks about: UTF-8 decoded, with RFC
-    1288's /W (verbose) switch ignored."""
-    query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
-    if query[:2].upper() == "/W":
+    Bytes come in; the rest of the program sees str. A leading /W (RFC 1288's
+    "verbose" switch) is ignored, so "/W moshez" asks about moshez."""
+    query = line.decode("utf-8", errors="replace").strip()
+    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
         query = query[2:].strip()
     return query
 
 
 class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
-    delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
+    # Split on LF, so a bare LF ends a query as well as CRLF.
+    delimiter = b"\n"
     MAX_LENGTH = 1024
-    timeOut = 60  # an idle client is dropped, not held for ever
+    # Seconds a client gets to send its query; a silent one is hung up on.
+    timeOut = 60
 
     def connectionMade(self):
-        self.answered = False
         self.setTimeout(self.timeOut)
 
-    def lineReceived(self, line):
-        if self.answered:
-            return
-        self.answered = True
+    def connectionLost(self, reason):
         self.setTimeout(None)
-        user = finger_query(line)
-        d = defer.maybeDeferred(self.factory.getUser, user)
-        d.addErrback(self.failed, user)
+
+    def lineReceived(self, line):
+        # One query per connection: stop reading lines.
+        self.setTimeout(None)
+        self.pauseProducing()
+        d = defer.maybeDeferred(self.factory.getUser, query_user(line))
+        d.addErrback(self.internalError)
         d.addCallback(self.answer)
+        d.addErrback(self.unanswerable)
 
-    def failed(self, failure, user):
-        log.failure("finger query for {user!r} failed", failure, user=user)
-        return INTERNAL_ERROR
+    def internalError(self, failure):
+        log.failure("finger query failed", failure)
+        return "Internal error in server"
 
-    def answer(self, status):
-        self.transport.write(status.encode("utf-8") + b"\r\n")
+    def answer(self, message):
+        self.transport.write(message.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def unanswerable(self, failure):
+        # Only a bug in answer() gets here; log it and hang up.
+        log.failure("could not send a finger answer", failure)
         self.transport.loseConnection()
 
     def lineLengthExceeded(self, line):
-        self.transport.loseConnection()
+        if not self.transport.disconnecting:
+            self.transport.write(b"Query too long\r\n")
+            self.transport.loseConnection()
 
-    def timeoutConnection(self):
-        self.transport.abortConnection()
+
+PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1>{body}</body></html>
+"""
 
 
-# -- the IRC bot -------------------------------------------------------------------
+def html_page(request, title, body, code=200):
+    """Write a whole page (escaped by the caller) as UTF-8 and finish."""
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", b"text/html; charset=utf-8")
+    request.write(PAGE.format(title=title, body=body).encode("utf-8"))
+    request.finish()
+
+
+class UserStatusPage(resource.Resource):
+    """/USER: that user's status, from the service's getUser."""
+
+    isLeaf = True
+
+    def __init__(self, getUser, user):
+        super().__init__()
+        self.getUser = getUser
+        self.user = user
+
+    def render_GET(self, request):
+        gone = []
+        request.notifyFinish().addErrback(gone.append)
+        d = defer.maybeDeferred(self.getUser, self.user)
+
+        def show(status):
+            if not gone:
+                html_page(request, html.escape(self.user), f"<p>{html.escape(status)}</p>")
+
+        def failed(failure):
+            log.failure("web query for {user!r} failed", failure, user=self.user)
+            if not gone:
+                html_page(request, "Internal error in server", "", code=500)
+
+        d.addCallback(show)
+        d.addErrback(failed)
+        return server.NOT_DONE_YET
+
+
+class StaticPage(resource.Resource):
+    """A fixed page (already escaped), with a status code."""
+
+    isLeaf = True
+
+    def __init__(self, title, body, code=200):
+        super().__init__()
+        self.title, self.body, self.code = title, body, code
+
+    def render_GET(self, request):
+        html_page(request, self.title, self.body, self.code)
+        return server.NOT_DONE_YET
+
+
+USAGE = ('<p>Ask for a user\'s status at /USER, '
+         'for instance <a href="/moshez">/moshez</a>.</p>')
+
+
+class FingerResource(resource.Resource):
+    """The site's root: every child path is a user name."""
+
+    def __init__(self, getUser):
+        super().__init__()
+        self.getUser = getUser
+
+    def getChild(self, path, request):
+        # path is one segment of the URL, %-escapes already decoded: bytes.
+        if not path:
+            return StaticPage("Finger", USAGE)
+        try:
+            user = path.decode("utf-8")
+        except UnicodeDecodeError:
+            return StaticPage("Bad request", "<p>A user name is UTF-8.</p>", code=400)
+        return UserStatusPage(self.getUser, user)
+
+    def render_GET(self, request):
+        return self.getChild(b"", request).render_GET(request)
+
 
 def one_line(text):
-    """CR and LF would end an IRC command and start another: never send them."""
-    return " ".join(text.splitlines())
+    """IRC is line-based: a CR or LF in a status would start a second
+    command to the server. They (and NUL) become spaces."""
+    return re.sub(r"[\r\n\x00]+", " ", text)
 
 
 class IRCReplyBot(irc.IRCClient):
+    """Answers a private message "USER" with "Status of USER: STATUS"."""
 
     def connectionMade(self):
         self.nickname = self.factory.nickname
-        super().connectionMade()
+        irc.IRCClient.connectionMade(self)
 
     def signedOn(self):
         log.info("irc signed on to {server} as {nick}",
                  server=self.factory.server, nick=self.nickname)
 
-    def privmsg(self, user, channel, message):
-        if channel != self.nickname:
-            return  # only private messages are questions
-        nick = user.split("!", 1)[0]
-        name = message.strip()
-        d = defer.maybeDeferred(self.factory.getUser, name)
-        d.addErrback(self.failed, name)
-        d.addCallback(lambda status: self.msg(
-            nick, one_line(f"Status of {name}: {status}")))
+    def privmsg(self, user, channel, msg):
+        user = user.split("!")[0]
+        if self.nickname.lower() != channel.lower():
+            return  # said in a channel, not to us
+        who = msg.strip()
+        d = defer.maybeDeferred(self.factory.getUser, who)
 
-    def failed(self, failure, name):
-        log.failure("irc query for {user!r} failed", failure, user=name)
-        return INTERNAL_ERROR
+        def internalError(failure):
+            log.failure("IRC query for {who!r} failed", failure, who=who)
+            return "Internal error in server"
 
-
-# -- the web site ------------------------------------------------------------------
-
-def page(title, body):
-    """A whole HTML page; `title` is text, `body` is HTML already escaped."""
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title></head>\n"
-            f"<body>\n{body}\n</body></html>\n").encode("utf-8")
+        d.addErrback(internalError)
+        d.addCallback(lambda status: self.msg(user, one_line(f"Status of {who}: {status}")))
+        d.addErrback(lambda failure: log.failure("could not answer on IRC", failure))
 
 
-def respond(request, d, what):
-    """Finish request with the page that d fires with, or with a 500 page
-    (logged once) when d fails; write nothing if the client has gone."""
-    lost = []
-    request.notifyFinish().addErrback(lost.append)
+class FingerService(service.Service):
+    """Serves the statuses of a file of "user: status" lines, which it
+    re-reads every `reload` seconds."""
 
-    def failed(failure):
-        log.failure("web request for {what} failed", failure, what=what)
-        return 500, page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>")
+    # The clock the file is re-read by; a test may put a task.Clock here.
+    clock = reactor
 
-    def write(result):
-        if lost:
+    def __init__(self, filename, reload):
+        self.filename = filename
+        self.reload = reload
+        self.users = {}
+        self._seen = None  # the file's text at the last read, or the error
+
+    def _read(self):
+        """Read the file again. A malformed line is skipped; a file that
+        cannot be read keeps the users we had. Each is logged once, when
+        the file changes, not on every re-read."""
+        try:
+            with open(self.filename, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            if self._seen != str(e):
+                self._seen = str(e)
+                log.error("cannot read {file}: {error}; keeping the {n} users I had",
+                          file=self.filename, error=e, n=len(self.users))
             return
-        code, content = result
-        request.setResponseCode(code)
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        request.write(content)
-        request.finish()
-
-    d.addCallbacks(lambda content: (200, content), failed)
-    d.addCallback(write)
-    return server.NOT_DONE_YET
-
-
-class HintPage(resource.Resource):
-    """The web root: this step has no user list yet (step 18 adds one)."""
-    isLeaf = True
-
-    def render_GET(self, request):
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        return page("Finger", "<h1>Finger</h1>\n<p>Ask for /USER, "
-                    "for example <a href=\"moshez\">/moshez</a>.</p>")
-
-
-class UserPage(resource.Resource):
-    isLeaf = True
-
-    def __init__(self, service, user):
-        super().__init__()
-        self.service = service
-        self.user = user
-
-    def render_GET(self, request):
-        d = defer.maybeDeferred(self.service.getUser, self.user)
-        d.addCallback(lambda status: page(self.user, (
-            f"<h1>{html.escape(self.user)}</h1>\n<p>{html.escape(status)}</p>")))
-        return respond(request, d, repr(self.user))
-
-
-
-# -- the backend: a file of "user: status" lines, re-read on a timer ------------
-
-def read_users(filename):
-    """{user: status} from a file of `user: status` lines; # starts a
-    comment. Malformed lines are logged and skipped."""
-    users = {}
-    with open(filename, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
+        if text == self._seen:
+            return
+        self._seen = text
+        users = {}
+        for number, line in enumerate(text.splitlines(), 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             user, colon, status = line.partition(":")
-            if not colon or not user.strip():
-                log.warn("{file}:{number}: skipped a line that is not "
-                         "'user: status'", file=filename, number=number)
+            user = user.strip()
+            if not colon or not PLAIN_USER.match(user):
+                log.warn("{file}, line {number}: skipped, not 'user: status': {line!r}",
+                         file=self.filename, number=number, line=line)
                 continue
-            users[user.strip()] = status.strip()
-    return users
-
-
-class FingerService(service.Service):
-
-    def __init__(self, filename, reload=30):
-        self.filename = filename
-        self.reload = reload
-        self.users = {}
-
-    def _read(self):
-        try:
-            self.users = read_users(self.filename)
-        except (OSError, UnicodeDecodeError) as e:
-            # Keep the users we had; try again at the next tick.
-            log.error("cannot read {file}: {error}", file=self.filename, error=e)
+            users[user] = status.strip()
+        # A new dict, not an update: users removed from the file are gone.
+        self.users = users
+        log.info("read {n} users from {file}", n=len(users), file=self.filename)
 
     def startService(self):
-        super().startService()
-        self._call = task.LoopingCall(self._read)
-        self._call.start(self.reload)
+        self._reader = task.LoopingCall(self._read)
+        self._reader.clock = self.clock
+        self._reader.start(self.reload)  # reads once now
+        service.Service.startService(self)
 
     def stopService(self):
-        super().stopService()
-        if self._call.running:
-            self._call.stop()
+        if self._reader.running:
+            self._reader.stop()
+        return service.Service.stopService(self)
 
     def getUser(self, user):
         return defer.succeed(self.users.get(user, "No such user"))
-
-    def getUsers(self):
-        return defer.succeed(sorted(self.users))
-
-    # The service makes its front-ends out of generic factories and
-    # resources, patched with function attributes, as the text does here.
-    # Step 18 rewrites this with a plain class for each.
 
     def getFingerFactory(self):
         f = protocol.ServerFactory()
@@ -257,23 +290,21 @@ class FingerService(service.Service):
         return f
 
     def getResource(self):
-        r = resource.Resource()
-        r.getChild = lambda path, request: (
-            HintPage() if path == b"" else
-            UserPage(self, path.decode("utf-8", "replace")))
+        r = FingerResource(self.getUser)
         x = xmlrpc.XMLRPC()
         x.xmlrpc_getUser = self.xmlrpc_getUser
         r.putChild(b"RPC2", x)
         return r
 
     def xmlrpc_getUser(self, user):
-        """getUser for XML-RPC: a plain str, or a Fault that says what failed."""
+        """getUser for XML-RPC: the status as a plain str, or a Fault."""
         d = defer.maybeDeferred(self.getUser, str(user))
-        return d.addErrback(self._fault, user)
 
-    def _fault(self, failure, user):
-        log.failure("xml-rpc getUser({user!r}) failed", failure, user=user)
-        raise xmlrpc.Fault(xmlrpc.XMLRPC.FAILURE, INTERNAL_ERROR)
+        def fault(failure):
+            log.failure("XML-RPC query for {user!r} failed", failure, user=user)
+            raise xmlrpc.Fault(xmlrpc.XMLRPC.FAILURE, "Internal error in server")
+
+        return d.addErrback(fault)
 
     def getIRCBot(self, nickname, server):
         f = protocol.ClientFactory()
@@ -284,94 +315,95 @@ class FingerService(service.Service):
         return f
 
 
-# -- listening, and saying where -----------------------------------------------
+# --- configuration: the same in every tac step ---------------------------------
+# Read and checked when twistd loads this file, before anything is bound: a
+# bad value is one line and exit status 1.
 
-class AnnouncedServer:
-    """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
-    once bound, and turns a port that cannot be bound into one line."""
+NAME = "finger17.tac"
 
-    def __init__(self, role, *args, **kwargs):
+
+def port_number(text):
+    if not text.isdigit() or int(text) > 65535:
+        raise ValueError(f"must be a port number from 0 to 65535, not {text!r}")
+    return int(text)
+
+
+def setting(variable, default, check):
+    text = os.environ.get(variable, default)
+    try:
+        return check(text)
+    except ValueError as e:
+        sys.exit(f"{NAME}: {variable} {e}")
+
+
+class LoggedTCPServer(internet.TCPServer):
+    """internet.TCPServer that logs "ROLE listening on HOST:PORT" once it is
+    bound (port 0 gets a free port), and that turns a port it cannot bind
+    (79 for anyone but root, a port in use) into one line."""
+
+    def __init__(self, role, port, factory, interface):
+        super().__init__(port, factory, interface=interface)
         self.role = role
-        super().__init__(*args, **kwargs)
 
-    def _getPort(self):
-        interface = self.kwargs.get("interface", "")
+    def privilegedStartService(self):
         try:
-            port = super()._getPort()
+            super().privilegedStartService()
         except CannotListenError as e:
-            sys.exit(f"{NAME}: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
-        log.info("{role} listening on {host}:{port}", role=self.role,
-                 host=interface, port=port.getHost().port)
-        return port
+            raise SystemExit(f"{NAME}: {e}")
+        address = self._port.getHost()
+        log.info("{role} listening on {host}:{port}",
+                 role=self.role, host=address.host, port=address.port)
 
 
-class AnnouncedTCPServer(AnnouncedServer, internet.TCPServer):
-    pass
-
-
-# -- configuration (finger/README.md): checked before anything is bound ---------
-
-def fail(message):
-    sys.exit(f"{NAME}: {message}")
-
-
-def env_port(variable, default):
-    value = os.environ.get(variable, str(default))
-    if not value.isascii() or not value.isdigit() or int(value) > 65535:
-        fail(f"{variable} must be a port number (0-65535), not {value!r}")
-    return int(value)
-
-
-def env_seconds(variable, default):
-    value = os.environ.get(variable, str(default))
+def positive_seconds(text):
     try:
-        seconds = float(value)
+        value = float(text)
     except ValueError:
-        seconds = 0
-    if not 0 < seconds < float("inf"):
-        fail(f"{variable} must be a positive number of seconds, not {value!r}")
-    return seconds
+        value = 0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"must be a number of seconds greater than 0, not {text!r}")
+    return value
 
 
-def env_irc_server(variable, default):
-    value = os.environ.get(variable, default)
-    if value == "":
-        return None
-    host, colon, port = value.rpartition(":")
-    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        fail(f"{variable} must be host:port, not {value!r}")
-    return host, int(port)
+def readable_file(text):
+    if not os.path.isfile(text) or not os.access(text, os.R_OK):
+        raise ValueError(f"names no file that can be read: {text!r}")
+    return text
 
 
-def env_users_file(variable, default):
-    filename = os.environ.get(variable, default)
-    try:
-        with open(filename, encoding="utf-8") as f:
-            f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        fail(f"{variable}: cannot read {filename!r}: {getattr(e, 'strerror', e)}")
-    return filename
+def irc_server(text):
+    host, colon, portText = text.rpartition(":")
+    if not colon or not host or not portText.isdigit() or not 0 < int(portText) <= 65535:
+        raise ValueError(f"must be HOST:PORT, not {text!r}")
+    return host, int(portText)
 
 
-finger_port = env_port("FINGER_PORT", 79)
-web_port = env_port("FINGER_WEB_PORT", 8000)
+def irc_nick(text):
+    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", text):
+        raise ValueError(f"must be an IRC nickname, not {text!r}")
+    return text
+
+
+port = setting("FINGER_PORT", "79", port_number)
+webPort = setting("FINGER_WEB_PORT", "8000", port_number)
 iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
-users_file = env_users_file("FINGER_USERS_FILE", "finger/etc.users")
-reload_seconds = env_seconds("FINGER_RELOAD", 30)
-irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
-irc_nick = os.environ.get("FINGER_IRC_NICK", "fingerbot")
+usersFile = setting("FINGER_USERS_FILE",
+                    os.path.join(os.path.dirname(os.path.abspath(__file__)), "etc.users"),
+                    readable_file)
+reload = setting("FINGER_RELOAD", "30", positive_seconds)
+ircServer = os.environ.get("FINGER_IRC_SERVER", "irc.libera.chat:6667")
+if ircServer:  # "" runs no IRC bot
+    ircHost, ircPort = setting("FINGER_IRC_SERVER", ircServer, irc_server)
+ircNick = setting("FINGER_IRC_NICK", "fingerbot", irc_nick)
 
 application = service.Application("finger")
-f = FingerService(users_file, reload_seconds)
+f = FingerService(usersFile, reload)
 serviceCollection = service.IServiceCollection(application)
 f.setServiceParent(serviceCollection)
-AnnouncedTCPServer("finger", finger_port, f.getFingerFactory(),
-                   interface=iface).setServiceParent(serviceCollection)
-AnnouncedTCPServer("web", web_port, server.Site(f.getResource()),
-                   interface=iface).setServiceParent(serviceCollection)
-if irc_server is not None:
-    bot = f.getIRCBot(irc_nick, "%s:%d" % irc_server)
-    endpoint = endpoints.HostnameEndpoint(reactor, *irc_server)
-    internet.ClientService(endpoint, bot).setServiceParent(serviceCollection)
+LoggedTCPServer("finger", port, f.getFingerFactory(), iface).setServiceParent(serviceCollection)
+LoggedTCPServer("web", webPort, server.Site(f.getResource()), iface).setServiceParent(
+    serviceCollection)
+if ircServer:
+    ClientService(HostnameEndpoint(reactor, ircHost, ircPort),
+                  f.getIRCBot(ircNick, f"{ircHost}:{ircPort}")).setServiceParent(
+                      serviceCollection)

@@ -799,7 +799,11 @@ class BadConfigurationTest(TestCase):
         self.assertEqual(e.code, message)
 
     def test_ports(self):
-        for tac in ("finger17.tac", "finger18.tac", "finger19.tac", "finger19a.tac",
+        # Step 17 is step 16 plus XML-RPC, and says it in step 16's words.
+        self.check("finger/finger17.tac", {"FINGER_PORT": "x"},
+                   "finger17.tac: FINGER_PORT must be a port number from 0 to 65535, "
+                   "not 'x'")
+        for tac in ("finger18.tac", "finger19.tac", "finger19a.tac",
                     "finger19b.tac", "finger19c.tac", "finger20.tac", "finger21.tac",
                     "finger22.tac"):
             with self.subTest(tac=tac):
