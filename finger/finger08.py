@@ -17,6 +17,8 @@ Departures from the original listing: those of step 7, and:
 - getUser is called through maybeDeferred, so a getUser that raises is an
   internal error too, not a dropped query;
 - after the first line the protocol reads no more: one query per connection;
+  a client that sends no line within 60 seconds is hung up on
+  (TimeoutMixin);
 - the program logs to standard output (Twisted's logger), which a script
   does not do by itself.
 """
@@ -28,7 +30,7 @@ import sys
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
-from twisted.protocols import basic
+from twisted.protocols import basic, policies
 
 log = Logger(namespace="finger")
 
@@ -44,13 +46,22 @@ def query_user(line):
     return query
 
 
-class FingerProtocol(basic.LineReceiver):
+class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
     # Split on LF, so a bare LF ends a query as well as CRLF.
     delimiter = b"\n"
     MAX_LENGTH = 1024
+    # Seconds a client gets to send its query; a silent one is hung up on.
+    timeOut = 60
+
+    def connectionMade(self):
+        self.setTimeout(self.timeOut)
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
 
     def lineReceived(self, line):
         # One query per connection: stop reading lines.
+        self.setTimeout(None)
         self.pauseProducing()
         d = defer.maybeDeferred(self.factory.getUser, query_user(line))
         d.addErrback(self.internalError)

@@ -18,7 +18,8 @@ Departures from the original listing, besides step 11's:
   empty connection or a single line raised IndexError (or TypeError) in the
   reactor. Here a connection is used only when it sent exactly a user name
   and a status (a trailing empty line is fine); anything else is ignored
-  and logged. It decodes UTF-8; the factory keeps str.
+  and logged, and so is a client silent for 60 seconds. It decodes UTF-8;
+  the factory keeps str.
 - The setter's port comes from FINGER_SETTER_PORT (default 1079, as the
   text) and is announced as "setter listening on 127.0.0.1:PORT". It never
   follows FINGER_IFACE: whoever can reach it can change any status.
@@ -32,7 +33,7 @@ from twisted.application import internet, service
 from twisted.internet import defer, protocol
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
-from twisted.protocols import basic
+from twisted.protocols import basic, policies
 
 log = Logger(namespace="finger")
 
@@ -51,13 +52,22 @@ def query_user(line):
     return query
 
 
-class FingerProtocol(basic.LineReceiver):
+class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
     # Split on LF, so a bare LF ends a query as well as CRLF.
     delimiter = b"\n"
     MAX_LENGTH = 1024
+    # Seconds a client gets to send its query; a silent one is hung up on.
+    timeOut = 60
+
+    def connectionMade(self):
+        self.setTimeout(self.timeOut)
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
 
     def lineReceived(self, line):
         # One query per connection: stop reading lines.
+        self.setTimeout(None)
         self.pauseProducing()
         d = defer.maybeDeferred(self.factory.getUser, query_user(line))
         d.addErrback(self.internalError)
@@ -83,7 +93,7 @@ class FingerProtocol(basic.LineReceiver):
             self.transport.loseConnection()
 
 
-class FingerSetterProtocol(basic.LineReceiver):
+class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
     """Reads two lines, a user and a status; sets them when the client hangs
     up. Anything else (no line, one line, more than two, a user name with
     spaces, bytes that are not UTF-8, a line that is too long) is ignored
@@ -91,12 +101,19 @@ class FingerSetterProtocol(basic.LineReceiver):
 
     delimiter = b"\n"
     MAX_LENGTH = 1024
+    # Seconds of silence after which the setter hangs up (and sets nothing).
+    timeOut = 60
 
     def connectionMade(self):
         self.lines = []
         self.junk = None
+        self.setTimeout(self.timeOut)
+
+    def timeoutConnection(self):
+        self.reject(f"silent for {self.timeOut} seconds")
 
     def lineReceived(self, line):
+        self.resetTimeout()
         if self.junk is not None:
             return
         try:
@@ -118,6 +135,7 @@ class FingerSetterProtocol(basic.LineReceiver):
         self.transport.loseConnection()
 
     def connectionLost(self, reason):
+        self.setTimeout(None)
         # A last line without its line end still counts.
         rest = self.clearLineBuffer()
         if rest.strip() and self.junk is None:

@@ -34,7 +34,7 @@ from twisted.application import internet, service
 from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.error import CannotListenError
 from twisted.logger import Logger
-from twisted.protocols import basic
+from twisted.protocols import basic, policies
 from twisted.web import resource, server
 
 log = Logger(namespace="finger")
@@ -54,13 +54,22 @@ def query_user(line):
     return query
 
 
-class FingerProtocol(basic.LineReceiver):
+class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
     # Split on LF, so a bare LF ends a query as well as CRLF.
     delimiter = b"\n"
     MAX_LENGTH = 1024
+    # Seconds a client gets to send its query; a silent one is hung up on.
+    timeOut = 60
+
+    def connectionMade(self):
+        self.setTimeout(self.timeOut)
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
 
     def lineReceived(self, line):
         # One query per connection: stop reading lines.
+        self.setTimeout(None)
         self.pauseProducing()
         d = defer.maybeDeferred(self.factory.getUser, query_user(line))
         d.addErrback(self.internalError)

@@ -20,8 +20,9 @@ import shutil
 
 from twisted.application import service
 from twisted.internet import defer, protocol, reactor, task
-from twisted.internet.error import ConnectionRefusedError
+from twisted.internet.error import ConnectionDone, ConnectionRefusedError
 from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SkipTest, TestCase
 
 from tests.support import (
@@ -259,9 +260,14 @@ class FingerProtocolTest(TestCase):
             factory = (module.FingerFactory(moshez=HAPPY, zoë=TRES_BIEN)
                        if name >= "finger07" else module.FingerFactory())
         proto = factory.buildProtocol(None)
+        # The idle timeout (TimeoutMixin, step 8 on) runs on our clock.
+        proto.callLater = self.clock.callLater
         transport = StringTransport()
         proto.makeConnection(transport)
         return proto, transport
+
+    def setUp(self):
+        self.clock = task.Clock()
 
     def each(self, names, data, expected):
         for name in names:
@@ -294,6 +300,29 @@ class FingerProtocolTest(TestCase):
         arrive together."""
         self.each(("finger08",) + TAC_STEPS, [b"moshez\r\nzo\xc3\xab\r\n"],
                   b"Happy and well\r\n")
+
+    def test_silent_client_is_hung_up(self):
+        """From step 8 on, a client gets 60 seconds to send its query."""
+        for name in ("finger08", "finger09", "finger10") + TAC_STEPS:
+            factory = None
+            if name in ("finger09", "finger10"):
+                module = load_script(f"finger/{name}.py")
+                factory = (module.FingerFactory("http://127.0.0.1:1/~") if name == "finger10"
+                           else module.FingerFactory())
+            proto, transport = self.connect(name, factory)
+            self.clock.advance(59)
+            self.assertFalse(transport.disconnecting, name)
+            proto.dataReceived(b"mosh")  # a part of a line is not a query
+            self.clock.advance(1)
+            self.assertTrue(transport.disconnecting, name)
+            self.assertEqual(transport.value(), b"", name)
+
+    def test_answered_client_has_no_timer(self):
+        """Once the line is in, the timeout is off: an answer that takes
+        longer than 60 seconds (step 9, 10) is not cut off by it."""
+        proto, transport = self.connect("finger14")
+        proto.dataReceived(b"moshez\r\n")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_step8_errback(self):
         """A getUser that fails (Deferred) or raises: the client gets
@@ -607,6 +636,31 @@ class SetterTest(TestCase):
 
     def test_step13(self):
         return self.check_setter("finger/finger13.tac")
+
+    def test_silent_setter_client(self):
+        """The setter hangs up on a client silent for 60 seconds and sets
+        nothing, even when it sent a user and a status first."""
+        for rel in ("finger/finger12.tac", "finger/finger13.tac"):
+            log = capture_log(self, "finger")
+            app = load_step(rel)
+            setter = [s for s in service.IServiceCollection(app)
+                      if getattr(s, "role", "") == "setter"][0].args[1]
+            clock = task.Clock()
+            proto = setter.buildProtocol(None)
+            proto.callLater = clock.callLater
+            transport = StringTransport()
+            proto.makeConnection(transport)
+            clock.advance(30)
+            proto.dataReceived(b"moshez\r\nAway\r\n")
+            clock.advance(59)
+            self.assertFalse(transport.disconnecting, rel)
+            clock.advance(1)
+            self.assertTrue(transport.disconnecting, rel)
+            proto.connectionLost(Failure(ConnectionDone()))
+            self.assertTrue(log[-1].endswith(": silent for 60 seconds"), (rel, log))
+            holder = setter.fingerFactory if hasattr(setter, "fingerFactory") else find_service(
+                app, "users")
+            self.assertEqual((rel, holder.users["moshez"]), (rel, HAPPY))
 
     def test_setter_listens_on_loopback_only(self):
         """FINGER_IFACE moves finger, never the setter. (Only loaded, not
