@@ -27,7 +27,9 @@ from finger import tap
 
 try:
     config = tap.fromEnvironment(os.environ, defaults={
-        "FINGER_USERS_FILE": "finger/etc.users",
+        # Beside this file, so the tac runs from any directory.
+        "FINGER_USERS_FILE": os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "etc.users"),
         "FINGER_IRC_SERVER": "irc.libera.chat:6667",
     })
 except usage.UsageError as e:

@@ -383,10 +383,12 @@ def env_users_file(variable, default):
     return filename
 
 
+# The defaults sit beside this file, so the tac runs from any directory.
+HERE = os.path.dirname(os.path.abspath(__file__))
 finger_port = env_port("FINGER_PORT", 79)
 web_port = env_port("FINGER_WEB_PORT", 8000)
 iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
-users_file = env_users_file("FINGER_USERS_FILE", "finger/etc.users")
+users_file = env_users_file("FINGER_USERS_FILE", os.path.join(HERE, "etc.users"))
 reload_seconds = env_seconds("FINGER_RELOAD", 30)
 irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
 irc_nick = os.environ.get("FINGER_IRC_NICK", "fingerbot")

@@ -451,11 +451,13 @@ def env_users_file(variable, default):
     return filename
 
 
+# The defaults sit beside this file, so the tac runs from any directory.
+HERE = os.path.dirname(os.path.abspath(__file__))
 finger_port = env_port("FINGER_PORT", 79)
 setter_port = env_port("FINGER_SETTER_PORT", 1079)
 web_port = env_port("FINGER_WEB_PORT", 8000)
 iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
-users_file = env_users_file("FINGER_USERS_FILE", "finger/etc.users")
+users_file = env_users_file("FINGER_USERS_FILE", os.path.join(HERE, "etc.users"))
 irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
 irc_nick = os.environ.get("FINGER_IRC_NICK", "fingerbot")
 
