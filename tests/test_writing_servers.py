@@ -11,6 +11,7 @@
    from a directory that is not the repository.
 """
 
+import os
 import re
 import shutil
 import tempfile
@@ -180,6 +181,36 @@ class PluginOptionsTest(TestCase):
             with self.subTest(args=args):
                 e = self.assertRaises(usage.UsageError, self.parse, *args)
                 self.assertEqual(str(e), message)
+
+    def test_the_short_tac_mirrors_the_plugin(self):
+        # finger/finger.tac reads FINGER_* variables, one per option of
+        # `twistd finger`, through the same Options.
+        options = {name for name, *_ in self.tap.Options.optParameters}
+        self.assertEqual(
+            {option[2:] for _, option, _ in self.tap.ENVIRONMENT} - options, set())
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = os.path.join(tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write("moshez: happy and well\n")
+        pem = make_certificate(tmp)
+        from_env = self.tap.fromEnvironment({
+            "FINGER_USERS_FILE": users, "FINGER_PORT": "1079", "FINGER_SETTER_PORT": "1080",
+            "FINGER_WEB_PORT": "8080", "FINGER_PB_PORT": "8890",
+            "FINGER_HTTPS_PORT": "8443", "FINGER_CERT": pem, "FINGER_IFACE": "127.0.0.2",
+            "FINGER_RELOAD": "5", "FINGER_IRC_SERVER": "127.0.0.1:6667",
+            "FINGER_IRC_NICK": "bot"})
+        from_args = self.parse(
+            "--file", users, "--port", "1079", "--setter-port", "1080",
+            "--web-port", "8080", "--pb-port", "8890", "--https-port", "8443",
+            "--ssl", "--cert", pem, "--iface", "127.0.0.2", "--reload", "5",
+            "--ircserver", "127.0.0.1:6667", "--ircnick", "bot")
+        for config in (from_env, from_args):
+            config.pop("tls")  # two TLS contexts, equal in what they hold
+        self.assertEqual(dict(from_env), dict(from_args))
+        e = self.assertRaises(usage.UsageError, self.tap.fromEnvironment,
+                              {"FINGER_USERS_FILE": users, "FINGER_RELOAD": "never"})
+        self.assertEqual(str(e), "FINGER_RELOAD: 'never' is not a positive number of seconds")
 
     @defer.inlineCallbacks
     def test_the_script_prints_what_makeService_gets(self):
