@@ -15,8 +15,10 @@ service.loadApplication for its front-ends over loopback, with real clients
 process only where the process is what is being tested.
 """
 
+import io
 import os
 import shutil
+import sys
 
 from twisted.application import service
 from twisted.internet import defer, protocol, reactor, task
@@ -403,27 +405,42 @@ class ScriptConfigurationTest(TestCase):
                     f"{name_of(rel)}: FINGER_PORT must be a port number from 0 to 65535, "
                     f"not {bad!r}")
 
-    @defer.inlineCallbacks
-    def test_bad_values_as_a_reader_sees_them(self):
-        """For real: a bad --port is argparse's usage error (exit 2); a bad
-        FINGER_PORT or a port already taken is one line (exit 1)."""
+    def test_bad_port_option(self):
+        """--port x is argparse's usage error, exit status 2."""
+        err = quiet_stderr(self)
+        for rel in SCRIPTS:
+            code = self.parse(rel, {}, ["--port", "x"])
+            self.assertEqual((rel, code), (rel, 2))
+            self.assertEqual(err.getvalue().splitlines()[-1],
+                             f"{os.path.basename(rel)}: error: argument --port: must be a port "
+                             f"number from 0 to 65535, not 'x'")
+
+    def test_port_taken(self):
+        """A port that cannot be bound is one line, before anything runs."""
         taken = listen(self, protocol.ServerFactory())
-        (out, err, code), env_run, taken_run = yield defer.gatherResults([
-            run(step_argv("finger/finger07.py", "--port", "x")),
-            run(step_argv("finger/finger08.py"), env={"FINGER_PORT": "abc"}),
-            run(step_argv("finger/finger05.py", "--port", taken)),
-        ])
-        self.assertEqual(code, 2)
-        self.assertEqual(err.decode().splitlines()[-1],
-                         "finger07.py: error: argument --port: must be a port number "
-                         "from 0 to 65535, not 'x'")
-        self.assertEqual(env_run, (
+        for rel in SCRIPTS[1:]:
+            module = load_script(rel)
+            args = module.parse_args(["--port", str(taken)])
+            with self.assertRaises(SystemExit) as caught:
+                module.listen(protocol.ServerFactory(), args)
+            self.assertEqual(caught.exception.code,
+                             f"{os.path.basename(rel)}: Couldn't listen on 127.0.0.1:{taken}: "
+                             f"[Errno 98] Address already in use.")
+
+    @defer.inlineCallbacks
+    def test_as_a_reader_sees_it(self):
+        """For real: a bad FINGER_PORT is one line on stderr, nothing on
+        stdout, exit status 1."""
+        result = yield run(step_argv("finger/finger08.py"), env={"FINGER_PORT": "abc"})
+        self.assertEqual(result, (
             b"", b"finger08.py: FINGER_PORT must be a port number from 0 to 65535, not 'abc'\n", 1))
-        out, err, code = taken_run
-        port = taken
-        self.assertEqual(code, 1)
-        self.assertEqual(without_resource_warnings(err), [
-            f"finger05.py: Couldn't listen on 127.0.0.1:{port}: [Errno 98] Address already in use."])
+
+
+def quiet_stderr(testcase):
+    """Capture what argparse writes on stderr; returns the buffer."""
+    buffer = io.StringIO()
+    testcase.patch(sys, "stderr", buffer)
+    return buffer
 
 
 # --- step 9: what reaches the finger program ----------------------------------------
@@ -943,20 +960,26 @@ class TacConfigurationTest(TestCase):
             process = service.IProcess(app)
             self.assertEqual((rel, process.uid, process.gid), (rel, None, None))
 
+    def test_port_taken(self):
+        """A port that cannot be bound (in use; 79 for anyone but root) is
+        one line, from the service that could not bind it."""
+        taken = listen(self, protocol.ServerFactory())
+        for rel in TACS:
+            app = load_step(rel, {"FINGER_PORT": str(taken)})
+            with self.assertRaises(SystemExit) as caught:
+                service.IService(app).privilegedStartService()
+            self.assertEqual(caught.exception.code,
+                             f"{os.path.basename(rel)}: Couldn't listen on 127.0.0.1:{taken}: "
+                             f"[Errno 98] Address already in use.")
+            # (The finger port is each tac's first: nothing was bound before it.)
+
     @defer.inlineCallbacks
     def test_as_a_reader_sees_them(self):
-        """Under real twistd: a missing users file is one line and exit 1;
-        so is a port that is taken."""
-        taken = listen(self, protocol.ServerFactory())
-        (out, err, code), (out2, err2, code2) = yield defer.gatherResults([
-            run(step_argv("finger/finger14.tac"),
-                env={"FINGER_PORT": "0", "FINGER_USERS_FILE": "nope"}),
-            run(step_argv("finger/finger11.tac"), env={"FINGER_PORT": str(taken)}),
-        ])
+        """Under real twistd: a missing users file is one line and exit 1,
+        with no traceback."""
+        out, err, code = yield run(step_argv("finger/finger14.tac"),
+                                   env={"FINGER_PORT": "0", "FINGER_USERS_FILE": "nope"})
         self.assertEqual(code, 1)
         self.assertEqual(without_resource_warnings(err),
                          ["finger14.tac: FINGER_USERS_FILE names no file that can be read: 'nope'"])
-        self.assertEqual(code2, 1)
-        self.assertIn(f"finger11.tac: Couldn't listen on 127.0.0.1:{taken}: "
-                      f"[Errno 98] Address already in use.", (out2 + err2).decode())
-        self.assertNotIn(b"Traceback", out2 + err2)
+        self.assertNotIn(b"Traceback", out + err)
