@@ -53,14 +53,15 @@ def port_number(text):
 
 
 def parse_args(argv=None):
-    try:
-        default = port_number(os.environ.get("FINGER_PORT", "1079"))
-    except argparse.ArgumentTypeError as e:
-        sys.exit(f"{NAME}: FINGER_PORT {e}")
     parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=port_number, default=default,
+    parser.add_argument("--port", type=port_number,
                         help="port to listen on, 0 for a free one (default: FINGER_PORT or 1079)")
     args = parser.parse_args(argv)
+    if args.port is None:  # --port wins over FINGER_PORT
+        try:
+            args.port = port_number(os.environ.get("FINGER_PORT", "1079"))
+        except argparse.ArgumentTypeError as e:
+            sys.exit(f"{NAME}: FINGER_PORT {e}")
     args.iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
     return args
 

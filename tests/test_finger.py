@@ -405,6 +405,19 @@ class ScriptConfigurationTest(TestCase):
                     f"{name_of(rel)}: FINGER_PORT must be a port number from 0 to 65535, "
                     f"not {bad!r}")
 
+    def test_port_option_wins(self):
+        """--port wins over FINGER_PORT, even over a bad one; without
+        --port, FINGER_PORT, and without either, the text's 1079."""
+        for rel in SCRIPTS:
+            module = load_script(rel)
+            set_env(self, FINGER_PORT="abc")
+            self.assertEqual((rel, module.parse_args(["--port", "7"]).port), (rel, 7))
+            set_env(self, FINGER_PORT="5")
+            self.assertEqual((rel, module.parse_args([]).port), (rel, 5))
+            set_env(self, FINGER_PORT=None)
+            args = module.parse_args([])
+            self.assertEqual((rel, args.port, args.iface), (rel, 1079, "127.0.0.1"))
+
     def test_bad_port_option(self):
         """--port x is argparse's usage error, exit status 2."""
         err = quiet_stderr(self)
