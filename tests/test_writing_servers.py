@@ -11,9 +11,11 @@
    from a directory that is not the repository.
 """
 
+import io
 import os
 import re
 import shutil
+import sys
 import tempfile
 
 from twisted.internet import defer, endpoints, protocol, reactor
@@ -108,13 +110,14 @@ class HandmadeTransportTest(TestCase):
         self.addCleanup(port.stopListening)
         self.assertEqual((yield fetch(port.getHost().port, timeout=20)), big)
 
-    @defer.inlineCallbacks
     def test_a_bad_port_is_a_usage_error(self):
-        out, err, code = yield support.run_script(HANDMADE, "--finger-port", "70000")
-        self.assertEqual(code, 2)
-        self.assertEqual(out, b"")
-        self.assertTrue(err.endswith(
-            b"error: argument --finger-port: 70000 is not a port number\n"), err)
+        handmade = support.load_script(HANDMADE)
+        err = io.StringIO()
+        self.patch(sys, "stderr", err)
+        e = self.assertRaises(SystemExit, handmade.main, ["--finger-port", "70000"])
+        self.assertEqual(e.code, 2)
+        self.assertTrue(err.getvalue().endswith(
+            "error: argument --finger-port: 70000 is not a port number\n"), err.getvalue())
 
 
 class PluginOptionsTest(TestCase):
@@ -234,10 +237,14 @@ class PluginOptionsTest(TestCase):
             "users = {'moshez': 'Happy and well', 'josé': 'Très bien'}",
             "web-port = 8000",
         ]) + "\n")
-        out, err, code = yield support.run_script(OPTIONS, "--port", "x", "--user", "a:b")
-        self.assertEqual((out, err, code), (
-            b"", b"plugin-options.py: Parameter type enforcement failed: "
-                 b"'x' is not a port number (0-65535)\n", 2))
+
+    def test_the_script_reports_a_usage_error_in_one_line(self):
+        script = support.load_script(OPTIONS)
+        err = io.StringIO()
+        self.patch(sys, "stderr", err)
+        self.assertEqual(script.main(["--port", "x", "--user", "a:b"]), 2)
+        self.assertEqual(err.getvalue(), "plugin-options.py: Parameter type enforcement "
+                                         "failed: 'x' is not a port number (0-65535)\n")
 
     @defer.inlineCallbacks
     def test_twistd_finger_help_from_another_directory(self):
