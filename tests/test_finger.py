@@ -379,18 +379,11 @@ class ScriptConfigurationTest(TestCase):
     non-zero exit, before anything is bound."""
 
     def parse(self, rel, env, argv=()):
+        """parse_args of a script, which must exit: its exit code or message."""
         module = load_script(rel)
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            with self.assertRaises(SystemExit) as caught:
-                module.parse_args(list(argv))
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k)
-                else:
-                    os.environ[k] = v
+        set_env(self, **env)
+        with self.assertRaises(SystemExit) as caught:
+            module.parse_args(list(argv))
         return caught.exception.code
 
     def test_bad_finger_port_in_every_script(self):
