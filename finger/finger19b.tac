@@ -92,7 +92,7 @@ def finger_query(line):
     """The user name a finger query asks about: UTF-8 decoded, with RFC
     1288's /W (verbose) switch ignored."""
     query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
-    if query[:2].upper() == "/W":
+    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
         query = query[2:].strip()
     return query
 
@@ -105,6 +105,9 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
     def connectionMade(self):
         self.answered = False
         self.setTimeout(self.timeOut)
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
 
     def lineReceived(self, line):
         if self.answered:
@@ -125,7 +128,9 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         self.transport.loseConnection()
 
     def lineLengthExceeded(self, line):
-        self.transport.loseConnection()
+        if not self.transport.disconnecting:
+            self.transport.write(b"Query too long\r\n")
+            self.transport.loseConnection()
 
     def timeoutConnection(self):
         self.transport.abortConnection()

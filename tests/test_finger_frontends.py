@@ -42,7 +42,8 @@ from zope.interface import implementer
 
 from twisted.application import service
 from twisted.cred import checkers, credentials, portal
-from twisted.internet import defer, protocol, reactor, threads
+from twisted.internet import defer, protocol, reactor, task, threads
+from twisted.internet.testing import StringTransport
 from twisted.protocols import basic, policies
 from twisted.python import components
 from twisted.spread import pb
@@ -1049,3 +1050,81 @@ class PortInUseTest(StepTestCase):
         e = self.assertRaises(SystemExit, top.startService)
         self.assertEqual(e.code, f"finger20.tac: finger cannot listen on 127.0.0.1:{taken}: "
                                  f"Address already in use")
+
+
+class FingerProtocolTest(TestCase):
+    """The finger protocol of every step 17-28 on StringTransport, with a
+    task.Clock for its idle timeout."""
+
+    STEPS = ("finger17.tac", "finger18.tac", "finger19.tac", "finger19a.tac",
+             "finger20.tac", "finger21.tac", "finger22.tac", "finger.tac")
+
+    def setUp(self):
+        self.clock = task.Clock()
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        self.env = {"FINGER_USERS_FILE": os.path.join(tmp, "etc.users"),
+                    "FINGER_IRC_SERVER": "", "FINGER_CERT": make_certificate(tmp)}
+        with open(self.env["FINGER_USERS_FILE"], "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+        self.factories = {}
+        for name in self.STEPS:
+            top = load_tac(f"finger/{name}", self.env)
+            backend = the_service(top)
+            # Not started: the users the file would give, set by hand.
+            if isinstance(vars(backend).get("users"), dict):
+                backend.users = dict(THREE[0:1] + THREE[2:])
+            else:
+                backend.fromFile = dict(THREE[0:1] + THREE[2:])
+            (finger,) = [s for s in services(top) if getattr(s, "role", None) == "finger"]
+            self.factories[name] = finger.args[1]
+
+    def connect(self, name):
+        proto = self.factories[name].buildProtocol(None)
+        proto.callLater = self.clock.callLater
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        return proto, transport
+
+    def each(self, data, expected):
+        for name in self.STEPS:
+            proto, transport = self.connect(name)
+            for chunk in data:
+                proto.dataReceived(chunk)
+            self.assertEqual((name, transport.value()), (name, expected))
+            self.assertTrue(transport.disconnecting, name)
+
+    def test_line_too_long(self):
+        self.each([b"x" * 3000, b"y" * 3000], b"Query too long\r\n")
+
+    def test_bare_lf_and_w(self):
+        self.each([b"/W moshez\n"], b"Happy and well\r\n")
+        self.each(["/W zoë\r\n".encode()], "Très bien, merci\r\n".encode())
+
+    def test_w_must_be_a_word(self):
+        self.each([b"/Wmoshez\r\n"], b"No such user\r\n")
+
+    def test_not_utf8(self):
+        self.each([b"mos\xffhez\r\n"], b"No such user\r\n")
+
+    def test_one_query_per_connection(self):
+        self.each([b"moshez\r\nzo\xc3\xab\r\n"], b"Happy and well\r\n")
+
+    def test_silent_client_is_hung_up(self):
+        for name in self.STEPS:
+            proto, transport = self.connect(name)
+            self.clock.advance(59)
+            self.assertFalse(transport.disconnecting, name)
+            proto.dataReceived(b"mosh")  # a part of a line is not a query
+            self.clock.advance(1)
+            self.assertTrue(transport.disconnecting, name)
+            self.assertEqual(transport.value(), b"", name)
+
+    def test_no_timer_outlives_the_connection(self):
+        for name in self.STEPS:
+            proto, transport = self.connect(name)
+            proto.connectionLost(None)
+            self.assertEqual(self.clock.getDelayedCalls(), [], name)
+            proto, transport = self.connect(name)
+            proto.dataReceived(b"moshez\r\n")
+            self.assertEqual(self.clock.getDelayedCalls(), [], name)
