@@ -28,11 +28,11 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SkipTest, TestCase
 
 from tests.support import (
-    TestServerFactory, capture_log, free_port, listen, load_script, path, poll, run, serve,
+    TestServerFactory, capture_log, listen, load_script, path, poll, run, serve,
     set_env, start_script,
 )
 from tests.support.finger import (
-    find_service, finger_query, http_get, irc_server, irc_tester, load_step, serve_web,
+    dead_port, find_service, finger_query, http_get, irc_server, irc_tester, load_step, serve_web,
     set_status, stand_in_finger, start_application, start_step, step_argv, temp_dir,
 )
 from tests.support.finger import with_certificate, with_homes  # steps 17-28
@@ -184,7 +184,7 @@ class EarlyStepsTest(TestCase):
 
     @defer.inlineCallbacks
     def test_step1_refuses(self):
-        port = free_port()
+        port = dead_port(self)
         srv = yield start_script(self, "finger/finger01.py", "--port", port,
                                  ready=rb"finger is not listening on 127\.0\.0\.1:(\d+)")
         self.assertEqual(srv.port, port)
@@ -592,7 +592,7 @@ class Step10Test(TestCase):
 
     @defer.inlineCallbacks
     def test_dead_web_server(self):
-        port = self.serve(f"http://127.0.0.1:{free_port()}/~")
+        port = self.serve(f"http://127.0.0.1:{dead_port(self)}/~")
         got = yield finger_query(port, "moshez")
         self.assertEqual(got, b"Internal error in server\r\n")
         self.assertEqual(len(self.flushLoggedErrors(ConnectionRefusedError)), 1)
@@ -709,7 +709,7 @@ class StatusFileTest(TestCase):
         log = capture_log(self, "finger")
         users = write_users(self, "moshez: happy\nzoë: là\n")
         app = load_step(rel, {"FINGER_USERS_FILE": users, "FINGER_RELOAD": "5",
-                              "FINGER_IRC_SERVER": f"127.0.0.1:{free_port()}"})
+                              "FINGER_IRC_SERVER": f"127.0.0.1:{dead_port(self)}"})
         svc = find_service(app, "getUser")
         svc.clock = clock = task.Clock()
         port = start_application(self, app)["finger"]
@@ -782,7 +782,7 @@ class WebTest(TestCase):
     def check_web(self, rel):
         users = write_users(self, WEB_USERS)
         app = load_step(rel, {"FINGER_USERS_FILE": users,
-                              "FINGER_IRC_SERVER": f"127.0.0.1:{free_port()}"})
+                              "FINGER_IRC_SERVER": f"127.0.0.1:{dead_port(self)}"})
         web = start_application(self, app)["web"]
         base = f"http://127.0.0.1:{web}"
 

@@ -21,6 +21,7 @@ and on nothing else about a step.
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -378,6 +379,16 @@ def stand_in_finger(testcase):
         f.write(STAND_IN_SOURCE.format(python=sys.executable))
     os.chmod(program, 0o755)
     return directory
+
+
+def dead_port(testcase):
+    """A port on 127.0.0.1 that refuses connections for the whole test: it
+    stays bound (not listening) until cleanup, so no other test, in this
+    process or another trial worker, can start listening there meanwhile."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    testcase.addCleanup(sock.close)
+    return sock.getsockname()[1]
 
 
 def temp_dir(testcase):
