@@ -213,7 +213,8 @@ class EarlyStepsTest(TestCase):
 
 
 class EarlyStepsInMemoryTest(TestCase):
-    """The same, on the protocol alone: step 2 never closes, step 3 always does."""
+    """The same, on the protocol alone: step 2 never closes, step 3 always
+    does, step 4 after a line."""
 
     def connect(self, rel):
         module = load_script(rel)
@@ -230,6 +231,17 @@ class EarlyStepsInMemoryTest(TestCase):
 
     def test_step3_drops(self):
         proto, transport = self.connect("finger/finger03.py")
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(transport.value(), b"")
+
+    def test_step4_waits_for_the_line(self):
+        """Step 4 keeps the connection until a whole line is in, then closes
+        without a word (which the spec, seeing only the close, cannot tell
+        from step 3)."""
+        proto, transport = self.connect("finger/finger04.py")
+        proto.dataReceived(b"mosh")
+        self.assertFalse(transport.disconnecting)
+        proto.dataReceived(b"ez\r\n")
         self.assertTrue(transport.disconnecting)
         self.assertEqual(transport.value(), b"")
 
