@@ -1059,25 +1059,35 @@ class FingerProtocolTest(TestCase):
     STEPS = ("finger17.tac", "finger18.tac", "finger19.tac", "finger19a.tac",
              "finger20.tac", "finger21.tac", "finger22.tac", "finger.tac")
 
+    factories = None
+
     def setUp(self):
         self.clock = task.Clock()
+        if FingerProtocolTest.factories is None:
+            # Loaded once for the class: the tests only build protocols.
+            FingerProtocolTest.factories = self.load_factories()
+
+    def load_factories(self):
         tmp = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, tmp, True)
-        self.env = {"FINGER_USERS_FILE": os.path.join(tmp, "etc.users"),
-                    "FINGER_IRC_SERVER": "", "FINGER_CERT": make_certificate(tmp)}
-        with open(self.env["FINGER_USERS_FILE"], "w", encoding="utf-8") as f:
-            f.write(USERS_FILE)
-        self.factories = {}
-        for name in self.STEPS:
-            top = load_tac(f"finger/{name}", self.env)
-            backend = the_service(top)
-            # Not started: the users the file would give, set by hand.
-            if isinstance(vars(backend).get("users"), dict):
-                backend.users = dict(THREE[0:1] + THREE[2:])
-            else:
-                backend.fromFile = dict(THREE[0:1] + THREE[2:])
-            (finger,) = [s for s in services(top) if getattr(s, "role", None) == "finger"]
-            self.factories[name] = finger.args[1]
+        try:
+            env = {"FINGER_USERS_FILE": os.path.join(tmp, "etc.users"),
+                   "FINGER_IRC_SERVER": "", "FINGER_CERT": make_certificate(tmp)}
+            with open(env["FINGER_USERS_FILE"], "w", encoding="utf-8") as f:
+                f.write(USERS_FILE)
+            return {name: self.finger_factory(name, env) for name in self.STEPS}
+        finally:
+            shutil.rmtree(tmp, True)
+
+    def finger_factory(self, name, env):
+        top = load_tac(f"finger/{name}", env)
+        backend = the_service(top)
+        # Not started: the users the file would give, set by hand.
+        if isinstance(vars(backend).get("users"), dict):
+            backend.users = dict(THREE[0:1] + THREE[2:])
+        else:
+            backend.fromFile = dict(THREE[0:1] + THREE[2:])
+        (finger,) = [s for s in services(top) if getattr(s, "role", None) == "finger"]
+        return finger.args[1]
 
     def connect(self, name):
         proto = self.factories[name].buildProtocol(None)
