@@ -3,17 +3,17 @@
 The Evolution of Finger, "Support HTTPS". Original: finger22.py.
 
     openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost \
-        -keyout finger/server.pem -out finger/server.pem
+        -keyout /tmp/finger.pem -out /tmp/finger.pem
     FINGER_PORT=1079 FINGER_WEB_PORT=8000 FINGER_PB_PORT=8889 FINGER_HTTPS_PORT=8443 \
-        FINGER_CERT=finger/server.pem twistd -ny finger/finger22.tac
-    curl --cacert finger/server.pem https://localhost:8443/moshez
+        FINGER_CERT=/tmp/finger.pem twistd -ny finger/finger22.tac
+    curl --cacert /tmp/finger.pem https://localhost:8443/moshez
     twistd -ny finger/finger22.tac              (as the text: 79, 8000, 8889, 443)
 
 What changed since step 21: the web site is one factory, a single
 server.Site, listening on two ports: plain HTTP on 8000 and HTTPS on 443
 (FINGER_HTTPS_PORT), through internet.SSLServer. The certificate and its
 private key come from one PEM file, FINGER_CERT (default
-finger/server.pem). A missing or unreadable file, or one without both a
+server.pem beside this tac). A missing or unreadable file, or one without both a
 key and a certificate, is a clear error before anything is bound.
 
 TLS in Twisted needs pyOpenSSL: that is why the project depends on
