@@ -1138,3 +1138,30 @@ class FingerProtocolTest(TestCase):
             proto, transport = self.connect(name)
             proto.dataReceived(b"moshez\r\n")
             self.assertEqual(self.clock.getDelayedCalls(), [], name)
+
+
+class ProxyConnectTimeoutTest(StepTestCase):
+    """The proxy hands its timeout to the endpoint, and a connect timeout is
+    one clear line. (No address on this machine lets a connect hang, so the
+    endpoint is a stand-in that times out at once.)"""
+
+    tac = "finger/fingerproxy.tac"
+
+    @defer.inlineCallbacks
+    def test_connect_timeout(self):
+        from twisted.internet import endpoints, error
+        yield self.load(FINGER_PROXY_TIMEOUT="2.5")
+        made = []
+
+        class TimingOutEndpoint:
+            def __init__(self, reactor, host, port, timeout):
+                made.append((host, port, timeout))
+
+            def connect(self, factory):
+                return defer.fail(error.TimeoutError())
+
+        self.patch(endpoints, "HostnameEndpoint", TimingOutEndpoint)
+        answer = yield ask_finger(self.ports["proxy"], "moshez@127.0.0.1:7979")
+        self.assertEqual(answer, "Could not connect to 127.0.0.1:7979: "
+                                 "no connection within 2.5s\r\n")
+        self.assertEqual(made, [("127.0.0.1", 7979, 2.5)])
