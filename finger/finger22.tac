@@ -172,22 +172,34 @@ components.registerAdapter(FingerFactoryFromService, IFingerService,
 
 # -- the setter protocol and its adapter --------------------------------------
 
-class FingerSetterProtocol(basic.LineReceiver):
-    """Two lines, the user then the status; applied when the client closes."""
+class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    """Two lines, the user then the status; applied when the client closes.
+    Anything else is ignored and logged. A client gets 60 seconds, and a
+    third line ends the connection: nothing it sends is kept unbounded."""
     delimiter = b"\n"
     MAX_LENGTH = 1024
+    timeOut = 60
 
     def connectionMade(self):
         self.lines = []
+        self.setTimeout(self.timeOut)
 
     def lineReceived(self, line):
+        self.resetTimeout()
         self.lines.append(line.rstrip(b"\r").decode("utf-8", "replace"))
+        if len(self.lines) > 2:
+            self.transport.loseConnection()  # junk; LineReceiver stops here
 
     def lineLengthExceeded(self, line):
         self.lines.append(None)  # makes the request junk
         self.transport.loseConnection()
 
+    def timeoutConnection(self):
+        self.lines.append(None)
+        self.transport.abortConnection()
+
     def connectionLost(self, reason):
+        self.setTimeout(None)
         if len(self.lines) == 2 and None not in self.lines and self.lines[0].strip():
             user, status = self.lines[0].strip(), self.lines[1].strip()
             self.factory.setUser(user, status)

@@ -1165,3 +1165,53 @@ class ProxyConnectTimeoutTest(StepTestCase):
         self.assertEqual(answer, "Could not connect to 127.0.0.1:7979: "
                                  "no connection within 2.5s\r\n")
         self.assertEqual(made, [("127.0.0.1", 7979, 2.5)])
+
+
+class SetterProtocolTest(TestCase):
+    """The setter of 19a (and the organized finger) on StringTransport: a
+    third line or a silent minute ends the connection, and is ignored."""
+
+    def setUp(self):
+        self.clock = task.Clock()
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = os.path.join(tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+        self.top = load_tac("finger/finger19a.tac",
+                            {"FINGER_USERS_FILE": users, "FINGER_IRC_SERVER": ""})
+        (setter,) = [s for s in services(self.top) if getattr(s, "role", None) == "setter"]
+        self.factory = setter.args[1]
+
+    def connect(self):
+        proto = self.factory.buildProtocol(None)
+        proto.callLater = self.clock.callLater
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        return proto, transport
+
+    def test_a_third_line_ends_it(self):
+        proto, transport = self.connect()
+        proto.dataReceived(b"moshez\r\nA\r\nB\r\n" + b"x\r\n" * 1000)
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(len(proto.lines), 3)
+        proto.connectionLost(None)
+        self.assertEqual(the_service(self.top).users["moshez"], "Happy and well")
+
+    def test_a_silent_client_is_dropped(self):
+        proto, transport = self.connect()
+        proto.dataReceived(b"moshez\r\n")
+        self.clock.advance(59)
+        self.assertFalse(transport.disconnecting)
+        self.clock.advance(1)
+        self.assertTrue(transport.disconnecting)
+        proto.connectionLost(None)
+        self.assertEqual(the_service(self.top).users["moshez"], "Happy and well")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_two_lines_then_close(self):
+        proto, transport = self.connect()
+        proto.dataReceived("zoë\r\nAu café\r\n".encode())
+        proto.connectionLost(None)
+        self.assertEqual(the_service(self.top).users["zoë"], "Au café")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
