@@ -257,22 +257,26 @@ class FingerXR(xmlrpc.XMLRPC):
 
 # -- the backend: a file of "user: status" lines, re-read on a timer ------------
 
-def read_users(filename):
-    """{user: status} from a file of `user: status` lines; # starts a
-    comment. Malformed lines are logged and skipped."""
+def parse_users(text, filename):
+    """{user: status} from the text of a file of `user: status` lines; #
+    starts a comment. Malformed lines are logged and skipped."""
     users = {}
-    with open(filename, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            user, colon, status = line.partition(":")
-            if not colon or not user.strip():
-                log.warn("{file}:{number}: skipped a line that is not "
-                         "'user: status'", file=filename, number=number)
-                continue
-            users[user.strip()] = status.strip()
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, colon, status = line.partition(":")
+        if not colon or not user.strip():
+            log.warn("{file}:{number}: skipped a line that is not "
+                     "'user: status'", file=filename, number=number)
+            continue
+        users[user.strip()] = status.strip()
     return users
+
+
+def read_users(filename):
+    with open(filename, encoding="utf-8") as f:
+        return parse_users(f.read(), filename)
 
 
 class FingerService(service.Service):
@@ -282,12 +286,23 @@ class FingerService(service.Service):
         self.reload = reload
         self.users = {}
 
+    _seen = None  # the text (or the error) of the last read
+
     def _read(self):
+        """Read the file again; parse and log only when it has changed, so
+        a bad line or a missing file is logged once, not every tick."""
         try:
-            self.users = read_users(self.filename)
+            with open(self.filename, encoding="utf-8") as f:
+                text = f.read()
         except (OSError, UnicodeDecodeError) as e:
-            # Keep the users we had; try again at the next tick.
-            log.error("cannot read {file}: {error}", file=self.filename, error=e)
+            if self._seen != str(e):
+                self._seen = str(e)
+                # Keep the users we had; try again at the next tick.
+                log.error("cannot read {file}: {error}", file=self.filename, error=e)
+            return
+        if text != self._seen:
+            self._seen = text
+            self.users = parse_users(text, self.filename)
 
     def startService(self):
         super().startService()

@@ -374,22 +374,26 @@ components.registerAdapter(FingerResource, IFingerService, resource.IResource)
 
 # -- the backend: users in memory, changed by the setter ------------------------
 
-def read_users(filename):
-    """{user: status} from a file of `user: status` lines; # starts a
-    comment. Malformed lines are logged and skipped."""
+def parse_users(text, filename):
+    """{user: status} from the text of a file of `user: status` lines; #
+    starts a comment. Malformed lines are logged and skipped."""
     users = {}
-    with open(filename, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            user, colon, status = line.partition(":")
-            if not colon or not user.strip():
-                log.warn("{file}:{number}: skipped a line that is not "
-                         "'user: status'", file=filename, number=number)
-                continue
-            users[user.strip()] = status.strip()
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, colon, status = line.partition(":")
+        if not colon or not user.strip():
+            log.warn("{file}:{number}: skipped a line that is not "
+                     "'user: status'", file=filename, number=number)
+            continue
+        users[user.strip()] = status.strip()
     return users
+
+
+def read_users(filename):
+    with open(filename, encoding="utf-8") as f:
+        return parse_users(f.read(), filename)
 
 
 @implementer(IFingerService, IFingerSetterService)

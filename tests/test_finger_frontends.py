@@ -1215,3 +1215,40 @@ class SetterProtocolTest(TestCase):
         proto.connectionLost(None)
         self.assertEqual(the_service(self.top).users["zoë"], "Au café")
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class StatusFileTest(StepTestCase):
+    """The status file of steps 18-28: edited, read again; removed users go;
+    a bad line is logged once, not at every re-read."""
+
+    @defer.inlineCallbacks
+    def check(self, tac):
+        self.tac = tac
+        certs = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, certs, True)
+        yield self.load(FINGER_CERT=make_certificate(certs))
+        users = os.path.join(self.tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write("moshez: Gone fishing\nno colon here\n")
+        self.backend._read()
+        self.backend._read()  # unchanged: not parsed, not logged again
+        self.assertEqual((yield ask_finger(self.ports["finger"], "moshez")),
+                         "Gone fishing\r\n")
+        self.assertEqual((yield ask_finger(self.ports["finger"], "zoë")),
+                         "No such user\r\n")
+        self.assertEqual(len(self.log.matching(r"skipped a line")), 1)
+        os.remove(users)
+        self.backend._read()
+        self.backend._read()
+        self.assertEqual(len(self.log.matching(r"cannot read")), 1)
+        self.assertEqual((yield ask_finger(self.ports["finger"], "moshez")),
+                         "Gone fishing\r\n")  # the users we had are kept
+
+    def test_step18(self):
+        return self.check("finger/finger18.tac")
+
+    def test_step22(self):
+        return self.check("finger/finger22.tac")
+
+    def test_finger_tac(self):
+        return self.check("finger/finger.tac")
