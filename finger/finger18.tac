@@ -34,6 +34,7 @@ Departures from the original listing:
 
 import html
 import os
+import re
 import sys
 import warnings
 
@@ -383,6 +384,14 @@ def env_seconds(variable, default):
     return seconds
 
 
+def env_irc_nick(variable, default):
+    """An IRC nickname (RFC 2812's letters, digits and specials)."""
+    value = os.environ.get(variable, default)
+    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", value):
+        fail(f"{variable} must be an IRC nickname, not {value!r}")
+    return value
+
+
 def env_irc_server(variable, default):
     value = os.environ.get(variable, default)
     if value == "":
@@ -411,7 +420,7 @@ iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
 users_file = env_users_file("FINGER_USERS_FILE", os.path.join(HERE, "etc.users"))
 reload_seconds = env_seconds("FINGER_RELOAD", 30)
 irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
-irc_nick = os.environ.get("FINGER_IRC_NICK", "fingerbot")
+irc_nick = env_irc_nick("FINGER_IRC_NICK", "fingerbot")
 
 application = service.Application("finger")
 f = FingerService(users_file, reload_seconds)

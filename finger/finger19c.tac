@@ -476,6 +476,14 @@ def env_port(variable, default):
     return int(value)
 
 
+def env_irc_nick(variable, default):
+    """An IRC nickname (RFC 2812's letters, digits and specials)."""
+    value = os.environ.get(variable, default)
+    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", value):
+        fail(f"{variable} must be an IRC nickname, not {value!r}")
+    return value
+
+
 def env_irc_server(variable, default):
     value = os.environ.get(variable, default)
     if value == "":
@@ -498,7 +506,7 @@ web_port = env_port("FINGER_WEB_PORT", 8000)
 iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
 homes = env_homes("FINGER_HOMES")
 irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
-irc_nick = os.environ.get("FINGER_IRC_NICK", "fingerbot")
+irc_nick = env_irc_nick("FINGER_IRC_NICK", "fingerbot")
 
 application = service.Application("finger")
 f = LocalFingerService(homes)

@@ -28,6 +28,8 @@ help, coerce function), optFlags (name, short name, help) and opt_ methods
 error before anything is bound.
 """
 
+import re
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
@@ -77,6 +79,16 @@ def irc_server(value):
 
 
 irc_server.coerceDoc = "The bot answers private messages there."
+
+
+def irc_nick(value):
+    """An IRC nickname (RFC 2812's letters, digits and specials)."""
+    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", value):
+        raise ValueError(f"{value!r} is not an IRC nickname")
+    return value
+
+
+irc_nick.coerceDoc = "Letters, digits and []\\`_^{|}-, at most 30."
 
 
 def user_status(value):
@@ -138,7 +150,7 @@ class Options(usage.Options):
          seconds],
         ["ircserver", None, None, "host:port of an IRC server for the bot "
          "(none: no bot)", irc_server],
-        ["ircnick", None, "fingerbot", "The IRC bot's nickname."],
+        ["ircnick", None, "fingerbot", "The IRC bot's nickname.", irc_nick],
     ]
 
     optFlags = [
@@ -188,7 +200,7 @@ ENVIRONMENT = [
     ("FINGER_IFACE", "--iface", None),
     ("FINGER_RELOAD", "--reload", seconds),
     ("FINGER_IRC_SERVER", "--ircserver", irc_server),
-    ("FINGER_IRC_NICK", "--ircnick", None),
+    ("FINGER_IRC_NICK", "--ircnick", irc_nick),
 ]
 
 

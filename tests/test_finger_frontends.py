@@ -825,6 +825,10 @@ class BadConfigurationTest(TestCase):
                    "'/nonexistent/users': No such file or directory")
         self.check("finger/finger19.tac", {"FINGER_IRC_SERVER": "nohost"},
                    "finger19.tac: FINGER_IRC_SERVER must be host:port, not 'nohost'")
+        self.check("finger/finger21.tac", {"FINGER_IRC_NICK": "finger bot"},
+                   "finger21.tac: FINGER_IRC_NICK must be an IRC nickname, not 'finger bot'")
+        self.check("finger/finger.tac", {"FINGER_IRC_NICK": "finger\r\nQUIT"},
+                   "finger.tac: FINGER_IRC_NICK: 'finger\\r\\nQUIT' is not an IRC nickname")
         self.check("finger/finger18.tac", {"FINGER_RELOAD": "0"},
                    "finger18.tac: FINGER_RELOAD must be a positive number of "
                    "seconds, not '0'")

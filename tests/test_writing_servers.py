@@ -175,6 +175,8 @@ class PluginOptionsTest(TestCase):
              "Parameter type enforcement failed: '0' is not a positive number of seconds"),
             (["--user", "a:b", "--ircserver", "nohost"],
              "Parameter type enforcement failed: 'nohost' is not host:port"),
+            (["--user", "a:b", "--ircnick", "two words"],
+             "Parameter type enforcement failed: 'two words' is not an IRC nickname"),
             (["--file", "/nonexistent/users"],
              "--file: cannot read users file '/nonexistent/users': No such file or directory"),
             (["--user", "a:b", "--ssl"], "--ssl needs --cert PEM"),
