@@ -51,16 +51,19 @@ class Step:
     as UTF-8 with CRLF; CLOSED for no answer). "/W moshez" must be answered
     like "moshez". `roles` are the ports the step announces (the spec waits
     for all of them). `prepare(testcase)` may return (or fire with) more
-    environment, for a step that needs a peer started first."""
+    environment, for a step that needs a peer started first. `then(testcase,
+    server)` may check more on the same running process (another front-end,
+    a change of state), so that one process start serves the whole row."""
 
     def __init__(self, id, rel, moshez, unknown, zoe, *, roles=("finger",), env=None,
-                 prepare=None):
+                 prepare=None, then=None):
         self.id = id
         self.rel = rel
         self.answers = dict(zip(QUERIES, (moshez, unknown, moshez, zoe)))
         self.roles = roles
         self.env = env or {}
         self.prepare = prepare
+        self.then = then
 
 
 def expected_bytes(answer):
@@ -88,8 +91,58 @@ def with_status_site(testcase):
 
 def with_irc_server(testcase):
     """Step 16: an IRC server on this machine for the bot (never the real one)."""
-    port, realm = irc_server(testcase)
-    return {"FINGER_IRC_SERVER": f"127.0.0.1:{port}"}
+    testcase.irc = irc_server(testcase)
+    return {"FINGER_IRC_SERVER": f"127.0.0.1:{testcase.irc[0]}"}
+
+
+def with_users_copy(testcase):
+    """Step 14: a copy of finger/etc.users that the row then edits, re-read
+    every 0.2 s."""
+    name = os.path.join(temp_dir(testcase), "etc.users")
+    shutil.copyfile(path("finger/etc.users"), name)
+    testcase.users_file = name
+    return {"FINGER_USERS_FILE": name, "FINGER_RELOAD": "0.2"}
+
+
+# --- more checks on the same running step ----------------------------------------
+
+@defer.inlineCallbacks
+def then_set_status(testcase, srv):
+    """Steps 12, 13, for real: the setter, then a finger query that shows it."""
+    yield set_status(srv.ports["setter"], "moshez", "Out to lunch")
+    got = yield finger_query(srv.ports["finger"], "moshez")
+    testcase.assertEqual(got, b"Out to lunch\r\n")
+
+
+@defer.inlineCallbacks
+def then_edit_users(testcase, srv):
+    """Step 14, for real: an edit of the file shows once the server logs
+    that it has read the file again; a removed user is gone."""
+    with open(testcase.users_file, "w", encoding="utf-8") as f:
+        f.write("bob: away\nzoë: partie\n")
+    yield srv.wait_for(b"read 2 users from ")
+    for query, answer in {"bob": "away", "zoë": "partie", "moshez": NO_SUCH_USER}.items():
+        got = yield finger_query(srv.ports["finger"], query)
+        testcase.assertEqual((query, got), (query, expected_bytes(answer)))
+
+
+@defer.inlineCallbacks
+def then_web_page(testcase, srv):
+    """Step 15, for real: zoë's page, with a real HTTP client."""
+    code, ctype, body = yield http_get(f"http://127.0.0.1:{srv.ports['web']}/zo%C3%AB")
+    testcase.assertEqual((code, ctype), (200, "text/html; charset=utf-8"))
+    testcase.assertIn("<h1>zoë</h1><p>Très bien, merci</p>".encode("utf-8"), body)
+
+
+@defer.inlineCallbacks
+def then_ask_on_irc(testcase, srv):
+    """Step 16, for real: PRIVMSG fingerbot :moshez on the test's IRC server."""
+    port, realm = testcase.irc
+    yield realm.logged_in("fingerbot")
+    tester = yield irc_tester(testcase, port)
+    reply = yield tester.ask("fingerbot", "moshez")
+    testcase.assertEqual(reply, "Status of moshez: happy and well")
+    yield srv.wait_for(f"irc signed on to 127.0.0.1:{port} as fingerbot")
 
 
 # --- the table -------------------------------------------------------------------
@@ -109,15 +162,16 @@ STEPS = (
          prepare=with_status_site),
     Step("Finger11", "finger/finger11.tac", HAPPY, NO_SUCH_USER, TRES_BIEN),
     Step("Finger12", "finger/finger12.tac", HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "setter")),
+         roles=("finger", "setter"), then=then_set_status),
     Step("Finger13", "finger/finger13.tac", HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "setter")),
-    # From step 14 on, the users come from finger/etc.users.
-    Step("Finger14", "finger/finger14.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
+         roles=("finger", "setter"), then=then_set_status),
+    # From step 14 on, the users come from finger/etc.users (14: a copy).
+    Step("Finger14", "finger/finger14.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
+         prepare=with_users_copy, then=then_edit_users),
     Step("Finger15", "finger/finger15.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web")),
+         roles=("finger", "web"), then=then_web_page),
     Step("Finger16", "finger/finger16.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), prepare=with_irc_server),
+         roles=("finger", "web"), prepare=with_irc_server, then=then_ask_on_irc),
     # Steps 17-28 (helper D): rows below this line.
     # Users from finger/etc.users; no IRC bot in these runs (the bot of steps
     # 17-28 is tested in-process, in tests/test_finger_frontends.py).
@@ -169,6 +223,8 @@ class FingerSpec(VersionSpec):
             if got != expected_bytes(answer):
                 wrong.append(f"{query!r}: expected {expected_bytes(answer)!r}, got {got!r}")
         self.assertEqual(wrong, [], "\n".join(wrong) + "\n" + srv.output.decode(errors="replace"))
+        if row.then is not None:
+            yield row.then(self, srv)
         # The default interface is loopback, and nothing went wrong inside.
         self.assertRegex(srv.output.decode(), r"finger listening on 127\.0\.0\.1:\d+")
         self.assertNotIn(b"Traceback", srv.output)
@@ -767,21 +823,6 @@ class StatusFileTest(TestCase):
 
     def test_step16(self):
         return self.check_status_file("finger/finger16.tac")
-
-    @defer.inlineCallbacks
-    def test_edited_and_reread_for_real(self):
-        """Step 14 under twistd with FINGER_RELOAD=0.2: an edit shows once
-        the server logs that it read the file again."""
-        users = write_users(self, "moshez: happy\n")
-        srv = yield start_step(self, "finger/finger14.tac",
-                               env={"FINGER_USERS_FILE": users, "FINGER_RELOAD": "0.2"})
-        got = yield finger_query(srv.ports["finger"], "moshez")
-        self.assertEqual(got, b"happy\r\n")
-        with open(users, "w", encoding="utf-8") as f:
-            f.write("moshez: away\nbob: here\n")
-        yield srv.wait_for(b"read 2 users from ")
-        got = yield finger_query(srv.ports["finger"], "moshez")
-        self.assertEqual(got, b"away\r\n")
 
 
 WEB_USERS = 'moshez: happy and well\nzoë: Très bien, merci\n<script>: <b>bold</b> & "quoted"\n'
