@@ -1,0 +1,513 @@
+"""The organized finger: the code of steps 19-22 as an importable module.
+
+The Evolution of Finger, "Organization" (the original's finger/finger.py).
+Nothing here reads the environment or the command line, and nothing
+listens when it is imported. Two things configure it:
+
+    finger/finger.tac                  (FINGER_* variables, twistd -ny)
+    twisted/plugins/finger_plugin.py   (`twistd finger --file USERS ...`)
+
+Both go through finger.tap.makeService(config), so their options mirror
+each other.
+
+What is here: the interfaces (IFingerService, IFingerSetterService), the
+front-ends as adapters from them (finger, setter, web with XML-RPC, PB,
+IRC), and one backend, FingerService: users from a status file re-read on
+a timer, plus users set at run time (the setter, --user), which win over
+the file until the server stops.
+
+Departures from the original listing: those of steps 19-22 (see their
+banners), and the module lives in the package `finger` (this file is
+finger/finger.py; finger/__init__.py makes the folder importable, because
+the editable install puts the repository root on sys.path).
+"""
+
+import html
+import sys
+import warnings
+from urllib.parse import quote
+
+from zope.interface import Interface, implementer
+
+from twisted.application import internet, service
+from twisted.internet import defer, protocol, task
+from twisted.internet.error import CannotListenError
+from twisted.logger import Logger
+from twisted.protocols import basic, policies
+from twisted.python import components
+from twisted.spread import pb
+from twisted.web import resource, server
+from twisted.words.protocols import irc
+
+with warnings.catch_warnings():
+    # Importing twisted.web.xmlrpc touches twisted.web.http.HTTPClient, which
+    # Twisted itself deprecated in 24.7; the warning is Twisted's, not ours.
+    warnings.filterwarnings(
+        "ignore", r"twisted\.web\.http\.HTTPClient was deprecated",
+        DeprecationWarning)
+    from twisted.web import xmlrpc
+
+log = Logger(namespace="finger")
+INTERNAL_ERROR = "Internal error in server"
+
+
+# -- the interfaces ----------------------------------------------------------
+
+class IFingerService(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user (a str)."""
+
+    def getUsers():
+        """Return a Deferred firing with a list of user names (str)."""
+
+
+class IFingerSetterService(Interface):
+
+    def setUser(user, status):
+        """Set the status of user; both are str."""
+
+
+# -- the finger protocol and its adapter -------------------------------------
+
+def finger_query(line):
+    """The user name a finger query asks about: UTF-8 decoded, with RFC
+    1288's /W (verbose) switch ignored."""
+    query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
+    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
+        query = query[2:].strip()
+    return query
+
+
+class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
+    MAX_LENGTH = 1024
+    timeOut = 60  # an idle client is dropped, not held for ever
+
+    def connectionMade(self):
+        self.answered = False
+        self.setTimeout(self.timeOut)
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
+
+    def lineReceived(self, line):
+        if self.answered:
+            return
+        self.answered = True
+        self.setTimeout(None)
+        user = finger_query(line)
+        d = defer.maybeDeferred(self.factory.getUser, user)
+        d.addErrback(self.failed, user)
+        d.addCallback(self.answer)
+
+    def failed(self, failure, user):
+        log.failure("finger query for {user!r} failed", failure, user=user)
+        return INTERNAL_ERROR
+
+    def answer(self, status):
+        self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def lineLengthExceeded(self, line):
+        if not self.transport.disconnecting:
+            self.transport.write(b"Query too long\r\n")
+            self.transport.loseConnection()
+
+    def timeoutConnection(self):
+        self.transport.abortConnection()
+
+
+class IFingerFactory(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user."""
+
+    def buildProtocol(addr):
+        """Return a protocol answering finger queries."""
+
+
+@implementer(IFingerFactory)
+class FingerFactoryFromService(protocol.ServerFactory):
+    protocol = FingerProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+    def getUser(self, user):
+        return self.service.getUser(user)
+
+
+components.registerAdapter(FingerFactoryFromService, IFingerService,
+                           IFingerFactory)
+
+
+# -- the setter protocol and its adapter --------------------------------------
+
+class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    """Two lines, the user then the status; applied when the client closes.
+    Anything else is ignored and logged. A client gets 60 seconds, and a
+    third line ends the connection: nothing it sends is kept unbounded."""
+    delimiter = b"\n"
+    MAX_LENGTH = 1024
+    timeOut = 60
+
+    def connectionMade(self):
+        self.lines = []
+        self.setTimeout(self.timeOut)
+
+    def lineReceived(self, line):
+        self.resetTimeout()
+        self.lines.append(line.rstrip(b"\r").decode("utf-8", "replace"))
+        if len(self.lines) > 2:
+            self.transport.loseConnection()  # junk; LineReceiver stops here
+
+    def lineLengthExceeded(self, line):
+        self.lines.append(None)  # makes the request junk
+        self.transport.loseConnection()
+
+    def timeoutConnection(self):
+        self.lines.append(None)
+        self.transport.abortConnection()
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
+        if len(self.lines) == 2 and None not in self.lines and self.lines[0].strip():
+            user, status = self.lines[0].strip(), self.lines[1].strip()
+            self.factory.setUser(user, status)
+            log.info("setter: status of {user!r} set", user=user)
+        else:
+            log.warn("setter: ignored a connection that sent {n} line(s), not 2",
+                     n=len(self.lines))
+
+
+class IFingerSetterFactory(Interface):
+
+    def setUser(user, status):
+        """Set the status of user."""
+
+    def buildProtocol(addr):
+        """Return a protocol that reads a user and a status."""
+
+
+@implementer(IFingerSetterFactory)
+class FingerSetterFactoryFromService(protocol.ServerFactory):
+    protocol = FingerSetterProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+    def setUser(self, user, status):
+        self.service.setUser(user, status)
+
+
+components.registerAdapter(FingerSetterFactoryFromService,
+                           IFingerSetterService, IFingerSetterFactory)
+
+
+# -- the IRC bot and its adapter ------------------------------------------------
+
+def one_line(text):
+    """CR and LF would end an IRC command and start another: never send them."""
+    return " ".join(text.splitlines())
+
+
+class IRCReplyBot(irc.IRCClient):
+
+    def connectionMade(self):
+        self.nickname = self.factory.nickname
+        super().connectionMade()
+
+    def signedOn(self):
+        log.info("irc signed on to {server} as {nick}",
+                 server=self.factory.server, nick=self.nickname)
+
+    def privmsg(self, user, channel, message):
+        if channel != self.nickname:
+            return  # only private messages are questions
+        nick = user.split("!", 1)[0]
+        name = message.strip()
+        d = defer.maybeDeferred(self.factory.getUser, name)
+        d.addErrback(self.failed, name)
+        d.addCallback(lambda status: self.msg(
+            nick, one_line(f"Status of {name}: {status}")))
+
+    def failed(self, failure, name):
+        log.failure("irc query for {user!r} failed", failure, user=name)
+        return INTERNAL_ERROR
+
+
+class IIRCClientFactory(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user."""
+
+    def buildProtocol(addr):
+        """Return an IRC client protocol."""
+
+
+@implementer(IIRCClientFactory)
+class IRCClientFactoryFromService(protocol.ClientFactory):
+    protocol = IRCReplyBot
+    nickname = "fingerbot"
+    server = None
+
+    def __init__(self, service):
+        self.service = service
+
+    def getUser(self, user):
+        return self.service.getUser(user)
+
+
+components.registerAdapter(IRCClientFactoryFromService, IFingerService,
+                           IIRCClientFactory)
+
+
+# -- the web site and its adapter -------------------------------------------------
+
+def page(title, body):
+    """A whole HTML page; `title` is text, `body` is HTML already escaped."""
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title></head>\n"
+            f"<body>\n{body}\n</body></html>\n").encode("utf-8")
+
+
+def respond(request, d, what):
+    """Finish request with the page that d fires with, or with a 500 page
+    (logged once) when d fails; write nothing if the client has gone."""
+    lost = []
+    request.notifyFinish().addErrback(lost.append)
+
+    def failed(failure):
+        log.failure("web request for {what} failed", failure, what=what)
+        return 500, page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>")
+
+    def write(result):
+        if lost:
+            return
+        code, content = result
+        request.setResponseCode(code)
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        request.write(content)
+        request.finish()
+
+    d.addCallbacks(lambda content: (200, content), failed)
+    d.addCallback(write)
+    return server.NOT_DONE_YET
+
+
+class UserStatusTree(resource.Resource):
+    """/ lists the users, each a link to its page; /USER is UserStatus;
+    /RPC2 is UserStatusXR."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service = service
+        self.putChild(b"RPC2", UserStatusXR(self.service))
+
+    def render_GET(self, request):
+        d = defer.maybeDeferred(self.service.getUsers)
+        d.addCallback(self.listing)
+        return respond(request, d, "the user list")
+
+    def listing(self, users):
+        # The name is escaped as text and URL-quoted (then escaped) as a link;
+        # "./" keeps a name such as "a:b" from reading as a URL scheme.
+        items = "\n".join(
+            f'<li><a href="./{html.escape(quote(user, safe=""))}">'
+            f"{html.escape(user)}</a></li>" for user in users)
+        return page("Users", f"<h1>Users</h1>\n<ul>\n{items}\n</ul>")
+
+    def getChild(self, path, request):
+        if path == b"":
+            return self
+        return UserStatus(path.decode("utf-8", "replace"), self.service)
+
+
+class UserStatus(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, user, service):
+        super().__init__()
+        self.user = user
+        self.service = service
+
+    def render_GET(self, request):
+        d = defer.maybeDeferred(self.service.getUser, self.user)
+        d.addCallback(lambda status: page(self.user, (
+            f"<h1>{html.escape(self.user)}</h1>\n<p>{html.escape(status)}</p>")))
+        return respond(request, d, repr(self.user))
+
+
+class UserStatusXR(xmlrpc.XMLRPC):
+    """XML-RPC at /RPC2: getUser(name) returns the status, a plain str;
+    getUsers() the list of names."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service = service
+
+    def xmlrpc_getUser(self, user):
+        d = defer.maybeDeferred(self.service.getUser, str(user))
+        return d.addErrback(self.fault, f"getUser({user!r})")
+
+    def xmlrpc_getUsers(self):
+        d = defer.maybeDeferred(self.service.getUsers)
+        return d.addCallback(list).addErrback(self.fault, "getUsers()")
+
+    def fault(self, failure, call):
+        log.failure("xml-rpc {call} failed", failure, call=call)
+        raise xmlrpc.Fault(self.FAILURE, INTERNAL_ERROR)
+
+
+components.registerAdapter(UserStatusTree, IFingerService, resource.IResource)
+
+
+# -- Perspective Broker and its adapter ------------------------------------------
+
+class IPerspectiveFinger(Interface):
+
+    def remote_getUser(username):
+        """Return the status of username (a str), or a Deferred for it."""
+
+    def remote_getUsers():
+        """Return the list of user names, or a Deferred for it."""
+
+
+@implementer(IPerspectiveFinger)
+class PerspectiveFingerFromService(pb.Root):
+    """The PB root object: remote callers use callRemote("getUser", name)."""
+
+    def __init__(self, service):
+        self.service = service
+
+    def remote_getUser(self, username):
+        if not isinstance(username, str):
+            raise pb.Error("getUser takes a user name, a str")
+        d = defer.maybeDeferred(self.service.getUser, username)
+        return d.addErrback(self.error, f"getUser({username!r})")
+
+    def remote_getUsers(self):
+        d = defer.maybeDeferred(self.service.getUsers)
+        return d.addCallback(list).addErrback(self.error, "getUsers()")
+
+    def error(self, failure, call):
+        # Logged here, once; a pb.Error goes to the caller without a second
+        # "Peer will receive following PB traceback" in the log.
+        log.failure("pb {call} failed", failure, call=call)
+        raise pb.Error(INTERNAL_ERROR)
+
+
+components.registerAdapter(PerspectiveFingerFromService, IFingerService,
+                           IPerspectiveFinger)
+
+
+# -- the backend: a file of "user: status" lines, re-read on a timer ------------
+
+def parse_users(text, filename):
+    """{user: status} from the text of a file of `user: status` lines; #
+    starts a comment. Malformed lines are logged and skipped."""
+    users = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, colon, status = line.partition(":")
+        if not colon or not user.strip():
+            log.warn("{file}:{number}: skipped a line that is not "
+                     "'user: status'", file=filename, number=number)
+            continue
+        users[user.strip()] = status.strip()
+    return users
+
+
+def read_users(filename):
+    with open(filename, encoding="utf-8") as f:
+        return parse_users(f.read(), filename)
+
+
+@implementer(IFingerService, IFingerSetterService)
+class FingerService(service.Service):
+    """Users from `filename` (re-read every `reload` seconds; None: no
+    file), and users set at run time -- `users` given at start (--user), or
+    the setter -- which win over the file."""
+
+    def __init__(self, filename=None, reload=30, users=None):
+        self.filename = filename
+        self.reload = reload
+        self.fromFile = {}
+        self.set = dict(users or {})
+        self._call = None
+
+    @property
+    def users(self):
+        return {**self.fromFile, **self.set}
+
+    _seen = None  # the text (or the error) of the last read
+
+    def _read(self):
+        """Read the file again; parse and log only when it has changed, so
+        a bad line or a missing file is logged once, not every tick."""
+        try:
+            with open(self.filename, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            if self._seen != str(e):
+                self._seen = str(e)
+                # Keep the users we had; try again at the next tick.
+                log.error("cannot read {file}: {error}", file=self.filename, error=e)
+            return
+        if text != self._seen:
+            self._seen = text
+            self.fromFile = parse_users(text, self.filename)
+
+    def startService(self):
+        super().startService()
+        if self.filename is not None:
+            self._call = task.LoopingCall(self._read)
+            self._call.start(self.reload)
+
+    def stopService(self):
+        super().stopService()
+        if self._call is not None and self._call.running:
+            self._call.stop()
+
+    def getUser(self, user):
+        return defer.succeed(self.users.get(user, "No such user"))
+
+    def getUsers(self):
+        return defer.succeed(sorted(self.users))
+
+    def setUser(self, user, status):
+        self.set[user] = status
+
+
+# -- listening, and saying where -----------------------------------------------
+
+class AnnouncedServer:
+    """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
+    once bound, and turns a port that cannot be bound into one line."""
+
+    def __init__(self, role, *args, **kwargs):
+        self.role = role
+        super().__init__(*args, **kwargs)
+
+    def _getPort(self):
+        interface = self.kwargs.get("interface", "")
+        try:
+            port = super()._getPort()
+        except CannotListenError as e:
+            sys.exit(f"finger: {self.role} cannot listen on "
+                     f"{interface}:{self.args[0]}: "
+                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+        log.info("{role} listening on {host}:{port}", role=self.role,
+                 host=interface, port=port.getHost().port)
+        return port
+
+
+class AnnouncedTCPServer(AnnouncedServer, internet.TCPServer):
+    pass
+
+
+class AnnouncedSSLServer(AnnouncedServer, internet.SSLServer):
+    pass

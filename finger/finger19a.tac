@@ -1,0 +1,510 @@
+"""Finger step 19a -- a backend in memory that also takes the setter.
+
+The Evolution of Finger, "Backwards Compatibility" / the memory backend.
+Original: finger19a_changes.py, run with the rest of finger19.tac.
+
+    FINGER_PORT=1079 FINGER_SETTER_PORT=1080 FINGER_WEB_PORT=8000 twistd -ny finger/finger19a.tac
+    twistd -ny finger/finger19a.tac              (as the text: 79, 1079, 8000)
+
+What changed since step 19: the backend is MemoryFingerService, which
+provides both IFingerService and IFingerSetterService. Because it provides
+the setter interface, IFingerSetterFactory(f) adapts it to the setter
+protocol (two lines, user then status, on 127.0.0.1 only), and the finger,
+web, XML-RPC and IRC front-ends come from the very adapters of step 19,
+unchanged. The users start as keyword arguments, as the text has them;
+this tac reads them once from FINGER_USERS_FILE so every front-end answers
+the same users as the other steps, and only the setter changes them.
+
+Departures from the original listing:
+- zope.interface's @implementer replaces implements(); interface methods have
+  no `self`, as zope.interface wants.
+- Text inside, bytes at the edge: services keep str, every front-end decodes
+  UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
+  str (never Binary), IRC never shows a b'...'.
+- putChild takes bytes (a str is a TypeError since Twisted 22.10).
+- Every Deferred gets an errback: finger answers "Internal error in server",
+  the web a 500 page, XML-RPC a Fault, IRC a short line; logged once.
+- The web escapes everything with html.escape and renders no static.Data
+  (importing twisted.web.static warns on today's Twisted).
+- The setter listens on 127.0.0.1 only; an empty connection, one line or
+  junk is ignored and logged, never an IndexError.
+- The users are read once from FINGER_USERS_FILE instead of being written
+  into the tac as keyword arguments.
+- No Application("finger", uid=1, gid=1): it makes twistd exit for anyone
+  who is not root. Use `twistd -u UID -g GID` to drop privileges instead.
+- Ports, interface, files and the IRC server come from FINGER_* variables
+  (finger/README.md); FINGER_IRC_SERVER="" runs no IRC bot. The bot
+  reconnects through ClientService.
+"""
+
+import html
+import os
+import re
+import sys
+import warnings
+
+from zope.interface import Interface, implementer
+
+from twisted.application import internet, service
+from twisted.internet import defer, endpoints, protocol, reactor
+from twisted.internet.error import CannotListenError
+from twisted.logger import Logger
+from twisted.protocols import basic, policies
+from twisted.python import components
+from twisted.web import resource, server
+from twisted.words.protocols import irc
+
+with warnings.catch_warnings():
+    # Importing twisted.web.xmlrpc touches twisted.web.http.HTTPClient, which
+    # Twisted itself deprecated in 24.7; the warning is Twisted's, not ours.
+    warnings.filterwarnings(
+        "ignore", r"twisted\.web\.http\.HTTPClient was deprecated",
+        DeprecationWarning)
+    from twisted.web import xmlrpc
+
+NAME = "finger19a.tac"
+log = Logger(namespace="finger19a")
+INTERNAL_ERROR = "Internal error in server"
+
+
+# -- the interfaces ----------------------------------------------------------
+
+class IFingerService(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user (a str)."""
+
+    def getUsers():
+        """Return a Deferred firing with a list of user names (str)."""
+
+
+class IFingerSetterService(Interface):
+
+    def setUser(user, status):
+        """Set the status of user; both are str."""
+
+
+# -- the finger protocol and its adapter -------------------------------------
+
+def finger_query(line):
+    """The user name a finger query asks about: UTF-8 decoded, with RFC
+    1288's /W (verbose) switch ignored."""
+    query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
+    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
+        query = query[2:].strip()
+    return query
+
+
+class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
+    MAX_LENGTH = 1024
+    timeOut = 60  # an idle client is dropped, not held for ever
+
+    def connectionMade(self):
+        self.answered = False
+        self.setTimeout(self.timeOut)
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
+
+    def lineReceived(self, line):
+        if self.answered:
+            return
+        self.answered = True
+        self.setTimeout(None)
+        user = finger_query(line)
+        d = defer.maybeDeferred(self.factory.getUser, user)
+        d.addErrback(self.failed, user)
+        d.addCallback(self.answer)
+
+    def failed(self, failure, user):
+        log.failure("finger query for {user!r} failed", failure, user=user)
+        return INTERNAL_ERROR
+
+    def answer(self, status):
+        self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def lineLengthExceeded(self, line):
+        if not self.transport.disconnecting:
+            self.transport.write(b"Query too long\r\n")
+            self.transport.loseConnection()
+
+    def timeoutConnection(self):
+        self.transport.abortConnection()
+
+
+class IFingerFactory(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user."""
+
+    def buildProtocol(addr):
+        """Return a protocol answering finger queries."""
+
+
+@implementer(IFingerFactory)
+class FingerFactoryFromService(protocol.ServerFactory):
+    protocol = FingerProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+    def getUser(self, user):
+        return self.service.getUser(user)
+
+
+components.registerAdapter(FingerFactoryFromService, IFingerService,
+                           IFingerFactory)
+
+
+# -- the setter protocol and its adapter --------------------------------------
+
+class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    """Two lines, the user then the status; applied when the client closes.
+    Anything else is ignored and logged. A client gets 60 seconds, and a
+    third line ends the connection: nothing it sends is kept unbounded."""
+    delimiter = b"\n"
+    MAX_LENGTH = 1024
+    timeOut = 60
+
+    def connectionMade(self):
+        self.lines = []
+        self.setTimeout(self.timeOut)
+
+    def lineReceived(self, line):
+        self.resetTimeout()
+        self.lines.append(line.rstrip(b"\r").decode("utf-8", "replace"))
+        if len(self.lines) > 2:
+            self.transport.loseConnection()  # junk; LineReceiver stops here
+
+    def lineLengthExceeded(self, line):
+        self.lines.append(None)  # makes the request junk
+        self.transport.loseConnection()
+
+    def timeoutConnection(self):
+        self.lines.append(None)
+        self.transport.abortConnection()
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
+        if len(self.lines) == 2 and None not in self.lines and self.lines[0].strip():
+            user, status = self.lines[0].strip(), self.lines[1].strip()
+            self.factory.setUser(user, status)
+            log.info("setter: status of {user!r} set", user=user)
+        else:
+            log.warn("setter: ignored a connection that sent {n} line(s), not 2",
+                     n=len(self.lines))
+
+
+class IFingerSetterFactory(Interface):
+
+    def setUser(user, status):
+        """Set the status of user."""
+
+    def buildProtocol(addr):
+        """Return a protocol that reads a user and a status."""
+
+
+@implementer(IFingerSetterFactory)
+class FingerSetterFactoryFromService(protocol.ServerFactory):
+    protocol = FingerSetterProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+    def setUser(self, user, status):
+        self.service.setUser(user, status)
+
+
+components.registerAdapter(FingerSetterFactoryFromService,
+                           IFingerSetterService, IFingerSetterFactory)
+
+
+# -- the IRC bot and its adapter ------------------------------------------------
+
+def one_line(text):
+    """CR and LF would end an IRC command and start another: never send them."""
+    return " ".join(text.splitlines())
+
+
+class IRCReplyBot(irc.IRCClient):
+
+    def connectionMade(self):
+        self.nickname = self.factory.nickname
+        super().connectionMade()
+
+    def signedOn(self):
+        log.info("irc signed on to {server} as {nick}",
+                 server=self.factory.server, nick=self.nickname)
+
+    def privmsg(self, user, channel, message):
+        if channel != self.nickname:
+            return  # only private messages are questions
+        nick = user.split("!", 1)[0]
+        name = message.strip()
+        d = defer.maybeDeferred(self.factory.getUser, name)
+        d.addErrback(self.failed, name)
+        d.addCallback(lambda status: self.msg(
+            nick, one_line(f"Status of {name}: {status}")))
+
+    def failed(self, failure, name):
+        log.failure("irc query for {user!r} failed", failure, user=name)
+        return INTERNAL_ERROR
+
+
+class IIRCClientFactory(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user."""
+
+    def buildProtocol(addr):
+        """Return an IRC client protocol."""
+
+
+@implementer(IIRCClientFactory)
+class IRCClientFactoryFromService(protocol.ClientFactory):
+    protocol = IRCReplyBot
+    nickname = "fingerbot"
+    server = None
+
+    def __init__(self, service):
+        self.service = service
+
+    def getUser(self, user):
+        return self.service.getUser(user)
+
+
+components.registerAdapter(IRCClientFactoryFromService, IFingerService,
+                           IIRCClientFactory)
+
+
+# -- the web site and its adapter -------------------------------------------------
+
+def page(title, body):
+    """A whole HTML page; `title` is text, `body` is HTML already escaped."""
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title></head>\n"
+            f"<body>\n{body}\n</body></html>\n").encode("utf-8")
+
+
+def respond(request, d, what):
+    """Finish request with the page that d fires with, or with a 500 page
+    (logged once) when d fails; write nothing if the client has gone."""
+    lost = []
+    request.notifyFinish().addErrback(lost.append)
+
+    def failed(failure):
+        log.failure("web request for {what} failed", failure, what=what)
+        return 500, page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>")
+
+    def write(result):
+        if lost:
+            return
+        code, content = result
+        request.setResponseCode(code)
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        request.write(content)
+        request.finish()
+
+    d.addCallbacks(lambda content: (200, content), failed)
+    d.addCallback(write)
+    return server.NOT_DONE_YET
+
+
+class FingerResource(resource.Resource):
+    """/ lists the users, /USER shows a status, /RPC2 is XML-RPC."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service = service
+        self.putChild(b"RPC2", FingerXR(service))
+
+    def getChild(self, path, request):
+        if path == b"":
+            return self
+        try:
+            user = path.decode("utf-8")
+        except UnicodeDecodeError:
+            user = path.decode("utf-8", "replace")
+        return UserPage(self.service, user)
+
+    def render_GET(self, request):
+        d = defer.maybeDeferred(self.service.getUsers)
+        d.addCallback(self.listing)
+        return respond(request, d, "the user list")
+
+    def listing(self, users):
+        items = "\n".join(f"<li>{html.escape(u)}</li>" for u in users)
+        return page("Users", f"<h1>Users</h1>\n<ul>\n{items}\n</ul>")
+
+
+class UserPage(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, service, user):
+        super().__init__()
+        self.service = service
+        self.user = user
+
+    def render_GET(self, request):
+        d = defer.maybeDeferred(self.service.getUser, self.user)
+        d.addCallback(lambda status: page(self.user, (
+            f"<h1>{html.escape(self.user)}</h1>\n<p>{html.escape(status)}</p>")))
+        return respond(request, d, repr(self.user))
+
+
+class FingerXR(xmlrpc.XMLRPC):
+    """XML-RPC at /RPC2: getUser(name) returns the status, a plain str."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service = service
+
+    def xmlrpc_getUser(self, user):
+        d = defer.maybeDeferred(self.service.getUser, str(user))
+        return d.addErrback(self.fault, user)
+
+    def fault(self, failure, user):
+        log.failure("xml-rpc getUser({user!r}) failed", failure, user=user)
+        raise xmlrpc.Fault(self.FAILURE, INTERNAL_ERROR)
+
+
+components.registerAdapter(FingerResource, IFingerService, resource.IResource)
+
+
+# -- the backend: users in memory, changed by the setter ------------------------
+
+def parse_users(text, filename):
+    """{user: status} from the text of a file of `user: status` lines; #
+    starts a comment. Malformed lines are logged and skipped."""
+    users = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, colon, status = line.partition(":")
+        if not colon or not user.strip():
+            log.warn("{file}:{number}: skipped a line that is not "
+                     "'user: status'", file=filename, number=number)
+            continue
+        users[user.strip()] = status.strip()
+    return users
+
+
+def read_users(filename):
+    with open(filename, encoding="utf-8") as f:
+        return parse_users(f.read(), filename)
+
+
+@implementer(IFingerService, IFingerSetterService)
+class MemoryFingerService(service.Service):
+
+    def __init__(self, **kwargs):
+        self.users = kwargs
+
+    def getUser(self, user):
+        return defer.succeed(self.users.get(user, "No such user"))
+
+    def getUsers(self):
+        return defer.succeed(sorted(self.users))
+
+    def setUser(self, user, status):
+        self.users[user] = status
+
+
+# -- listening, and saying where -----------------------------------------------
+
+class AnnouncedServer:
+    """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
+    once bound, and turns a port that cannot be bound into one line."""
+
+    def __init__(self, role, *args, **kwargs):
+        self.role = role
+        super().__init__(*args, **kwargs)
+
+    def _getPort(self):
+        interface = self.kwargs.get("interface", "")
+        try:
+            port = super()._getPort()
+        except CannotListenError as e:
+            sys.exit(f"{NAME}: {self.role} cannot listen on "
+                     f"{interface}:{self.args[0]}: "
+                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+        log.info("{role} listening on {host}:{port}", role=self.role,
+                 host=interface, port=port.getHost().port)
+        return port
+
+
+class AnnouncedTCPServer(AnnouncedServer, internet.TCPServer):
+    pass
+
+
+# -- configuration (finger/README.md): checked before anything is bound ---------
+
+def fail(message):
+    sys.exit(f"{NAME}: {message}")
+
+
+def env_port(variable, default):
+    value = os.environ.get(variable, str(default))
+    if not value.isascii() or not value.isdigit() or int(value) > 65535:
+        fail(f"{variable} must be a port number (0-65535), not {value!r}")
+    return int(value)
+
+
+def env_irc_nick(variable, default):
+    """An IRC nickname (RFC 2812's letters, digits and specials)."""
+    value = os.environ.get(variable, default)
+    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", value):
+        fail(f"{variable} must be an IRC nickname, not {value!r}")
+    return value
+
+
+def env_irc_server(variable, default):
+    value = os.environ.get(variable, default)
+    if value == "":
+        return None
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        fail(f"{variable} must be host:port, not {value!r}")
+    return host, int(port)
+
+
+def env_users_file(variable, default):
+    filename = os.environ.get(variable, default)
+    try:
+        with open(filename, encoding="utf-8") as f:
+            f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"{variable}: cannot read {filename!r}: {getattr(e, 'strerror', e)}")
+    return filename
+
+
+# The defaults sit beside this file, so the tac runs from any directory.
+HERE = os.path.dirname(os.path.abspath(__file__))
+finger_port = env_port("FINGER_PORT", 79)
+setter_port = env_port("FINGER_SETTER_PORT", 1079)
+web_port = env_port("FINGER_WEB_PORT", 8000)
+iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
+users_file = env_users_file("FINGER_USERS_FILE", os.path.join(HERE, "etc.users"))
+irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
+irc_nick = env_irc_nick("FINGER_IRC_NICK", "fingerbot")
+
+application = service.Application("finger")
+f = MemoryFingerService(**read_users(users_file))
+serviceCollection = service.IServiceCollection(application)
+f.setServiceParent(serviceCollection)
+AnnouncedTCPServer("finger", finger_port, IFingerFactory(f),
+                   interface=iface).setServiceParent(serviceCollection)
+# Anything that changes state listens on localhost only.
+AnnouncedTCPServer("setter", setter_port, IFingerSetterFactory(f),
+                   interface="127.0.0.1").setServiceParent(serviceCollection)
+AnnouncedTCPServer("web", web_port, server.Site(resource.IResource(f)),
+                   interface=iface).setServiceParent(serviceCollection)
+if irc_server is not None:
+    bot = IIRCClientFactory(f)
+    bot.nickname = irc_nick
+    bot.server = "%s:%d" % irc_server
+    endpoint = endpoints.HostnameEndpoint(reactor, *irc_server)
+    internet.ClientService(endpoint, bot).setServiceParent(serviceCollection)

@@ -1,0 +1,524 @@
+"""Finger step 19c -- a backend that reads each user's ~/.plan.
+
+The Evolution of Finger, "Yet Another Back-end: Doing the Standard Thing".
+Original: finger19c_changes.py, run with finger19.tac.
+
+    FINGER_HOMES=/tmp/homes FINGER_PORT=1079 FINGER_WEB_PORT=8000 twistd -ny finger/finger19c.tac
+    twistd -ny finger/finger19c.tac              (as the text: 79, 8000, real homes)
+
+What changed since step 19: the backend is LocalFingerService, which looks
+the user up with `pwd` and answers with the user's .plan file. It provides
+IFingerService, so every front-end is an adapter of step 19, unchanged.
+getUsers lists nobody, as in the text.
+
+FINGER_HOMES, when set, names a directory that stands in for the home
+directories: the status of USER is FINGER_HOMES/USER/.plan.
+
+Only a real user's .plan is read: a name with "/" or "..", or anything but
+a plain name, reads nothing and answers `No such user`; so does a user
+without a .plan. A .plan that is not a regular file, or cannot be read,
+fails the query: every front-end answers with its internal error, logged
+once.
+
+Departures from the original listing:
+- zope.interface's @implementer replaces implements(); interface methods have
+  no `self`, as zope.interface wants.
+- Text inside, bytes at the edge: services keep str, every front-end decodes
+  UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
+  str (never Binary), IRC never shows a b'...'.
+- putChild takes bytes (a str is a TypeError since Twisted 22.10).
+- Every Deferred gets an errback: finger answers "Internal error in server",
+  the web a 500 page, XML-RPC a Fault, IRC a short line; logged once.
+- The web escapes everything with html.escape and renders no static.Data
+  (importing twisted.web.static warns on today's Twisted).
+- Only a plain name is looked up; a .plan is read only if it is a regular
+  file (not a FIFO, not a symlink), at most 64 KiB; FINGER_HOMES stands in
+  for the home directories.
+- No Application("finger", uid=1, gid=1): it makes twistd exit for anyone
+  who is not root. Use `twistd -u UID -g GID` to drop privileges instead.
+- Ports, interface, files and the IRC server come from FINGER_* variables
+  (finger/README.md); FINGER_IRC_SERVER="" runs no IRC bot. The bot
+  reconnects through ClientService.
+"""
+
+import html
+import os
+import pwd
+import re
+import stat
+import sys
+import warnings
+
+from zope.interface import Interface, implementer
+
+from twisted.application import internet, service
+from twisted.internet import defer, endpoints, protocol, reactor
+from twisted.internet.error import CannotListenError
+from twisted.logger import Logger
+from twisted.protocols import basic, policies
+from twisted.python import components
+from twisted.web import resource, server
+from twisted.words.protocols import irc
+
+with warnings.catch_warnings():
+    # Importing twisted.web.xmlrpc touches twisted.web.http.HTTPClient, which
+    # Twisted itself deprecated in 24.7; the warning is Twisted's, not ours.
+    warnings.filterwarnings(
+        "ignore", r"twisted\.web\.http\.HTTPClient was deprecated",
+        DeprecationWarning)
+    from twisted.web import xmlrpc
+
+NAME = "finger19c.tac"
+log = Logger(namespace="finger19c")
+INTERNAL_ERROR = "Internal error in server"
+
+
+# -- the interfaces ----------------------------------------------------------
+
+class IFingerService(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user (a str)."""
+
+    def getUsers():
+        """Return a Deferred firing with a list of user names (str)."""
+
+
+class IFingerSetterService(Interface):
+
+    def setUser(user, status):
+        """Set the status of user; both are str."""
+
+
+# -- the finger protocol and its adapter -------------------------------------
+
+def finger_query(line):
+    """The user name a finger query asks about: UTF-8 decoded, with RFC
+    1288's /W (verbose) switch ignored."""
+    query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
+    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
+        query = query[2:].strip()
+    return query
+
+
+class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
+    MAX_LENGTH = 1024
+    timeOut = 60  # an idle client is dropped, not held for ever
+
+    def connectionMade(self):
+        self.answered = False
+        self.setTimeout(self.timeOut)
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
+
+    def lineReceived(self, line):
+        if self.answered:
+            return
+        self.answered = True
+        self.setTimeout(None)
+        user = finger_query(line)
+        d = defer.maybeDeferred(self.factory.getUser, user)
+        d.addErrback(self.failed, user)
+        d.addCallback(self.answer)
+
+    def failed(self, failure, user):
+        log.failure("finger query for {user!r} failed", failure, user=user)
+        return INTERNAL_ERROR
+
+    def answer(self, status):
+        self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def lineLengthExceeded(self, line):
+        if not self.transport.disconnecting:
+            self.transport.write(b"Query too long\r\n")
+            self.transport.loseConnection()
+
+    def timeoutConnection(self):
+        self.transport.abortConnection()
+
+
+class IFingerFactory(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user."""
+
+    def buildProtocol(addr):
+        """Return a protocol answering finger queries."""
+
+
+@implementer(IFingerFactory)
+class FingerFactoryFromService(protocol.ServerFactory):
+    protocol = FingerProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+    def getUser(self, user):
+        return self.service.getUser(user)
+
+
+components.registerAdapter(FingerFactoryFromService, IFingerService,
+                           IFingerFactory)
+
+
+# -- the setter protocol and its adapter --------------------------------------
+
+class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    """Two lines, the user then the status; applied when the client closes.
+    Anything else is ignored and logged. A client gets 60 seconds, and a
+    third line ends the connection: nothing it sends is kept unbounded."""
+    delimiter = b"\n"
+    MAX_LENGTH = 1024
+    timeOut = 60
+
+    def connectionMade(self):
+        self.lines = []
+        self.setTimeout(self.timeOut)
+
+    def lineReceived(self, line):
+        self.resetTimeout()
+        self.lines.append(line.rstrip(b"\r").decode("utf-8", "replace"))
+        if len(self.lines) > 2:
+            self.transport.loseConnection()  # junk; LineReceiver stops here
+
+    def lineLengthExceeded(self, line):
+        self.lines.append(None)  # makes the request junk
+        self.transport.loseConnection()
+
+    def timeoutConnection(self):
+        self.lines.append(None)
+        self.transport.abortConnection()
+
+    def connectionLost(self, reason):
+        self.setTimeout(None)
+        if len(self.lines) == 2 and None not in self.lines and self.lines[0].strip():
+            user, status = self.lines[0].strip(), self.lines[1].strip()
+            self.factory.setUser(user, status)
+            log.info("setter: status of {user!r} set", user=user)
+        else:
+            log.warn("setter: ignored a connection that sent {n} line(s), not 2",
+                     n=len(self.lines))
+
+
+class IFingerSetterFactory(Interface):
+
+    def setUser(user, status):
+        """Set the status of user."""
+
+    def buildProtocol(addr):
+        """Return a protocol that reads a user and a status."""
+
+
+@implementer(IFingerSetterFactory)
+class FingerSetterFactoryFromService(protocol.ServerFactory):
+    protocol = FingerSetterProtocol
+
+    def __init__(self, service):
+        self.service = service
+
+    def setUser(self, user, status):
+        self.service.setUser(user, status)
+
+
+components.registerAdapter(FingerSetterFactoryFromService,
+                           IFingerSetterService, IFingerSetterFactory)
+
+
+# -- the IRC bot and its adapter ------------------------------------------------
+
+def one_line(text):
+    """CR and LF would end an IRC command and start another: never send them."""
+    return " ".join(text.splitlines())
+
+
+class IRCReplyBot(irc.IRCClient):
+
+    def connectionMade(self):
+        self.nickname = self.factory.nickname
+        super().connectionMade()
+
+    def signedOn(self):
+        log.info("irc signed on to {server} as {nick}",
+                 server=self.factory.server, nick=self.nickname)
+
+    def privmsg(self, user, channel, message):
+        if channel != self.nickname:
+            return  # only private messages are questions
+        nick = user.split("!", 1)[0]
+        name = message.strip()
+        d = defer.maybeDeferred(self.factory.getUser, name)
+        d.addErrback(self.failed, name)
+        d.addCallback(lambda status: self.msg(
+            nick, one_line(f"Status of {name}: {status}")))
+
+    def failed(self, failure, name):
+        log.failure("irc query for {user!r} failed", failure, user=name)
+        return INTERNAL_ERROR
+
+
+class IIRCClientFactory(Interface):
+
+    def getUser(user):
+        """Return a Deferred firing with the status of user."""
+
+    def buildProtocol(addr):
+        """Return an IRC client protocol."""
+
+
+@implementer(IIRCClientFactory)
+class IRCClientFactoryFromService(protocol.ClientFactory):
+    protocol = IRCReplyBot
+    nickname = "fingerbot"
+    server = None
+
+    def __init__(self, service):
+        self.service = service
+
+    def getUser(self, user):
+        return self.service.getUser(user)
+
+
+components.registerAdapter(IRCClientFactoryFromService, IFingerService,
+                           IIRCClientFactory)
+
+
+# -- the web site and its adapter -------------------------------------------------
+
+def page(title, body):
+    """A whole HTML page; `title` is text, `body` is HTML already escaped."""
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title></head>\n"
+            f"<body>\n{body}\n</body></html>\n").encode("utf-8")
+
+
+def respond(request, d, what):
+    """Finish request with the page that d fires with, or with a 500 page
+    (logged once) when d fails; write nothing if the client has gone."""
+    lost = []
+    request.notifyFinish().addErrback(lost.append)
+
+    def failed(failure):
+        log.failure("web request for {what} failed", failure, what=what)
+        return 500, page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>")
+
+    def write(result):
+        if lost:
+            return
+        code, content = result
+        request.setResponseCode(code)
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        request.write(content)
+        request.finish()
+
+    d.addCallbacks(lambda content: (200, content), failed)
+    d.addCallback(write)
+    return server.NOT_DONE_YET
+
+
+class FingerResource(resource.Resource):
+    """/ lists the users, /USER shows a status, /RPC2 is XML-RPC."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service = service
+        self.putChild(b"RPC2", FingerXR(service))
+
+    def getChild(self, path, request):
+        if path == b"":
+            return self
+        try:
+            user = path.decode("utf-8")
+        except UnicodeDecodeError:
+            user = path.decode("utf-8", "replace")
+        return UserPage(self.service, user)
+
+    def render_GET(self, request):
+        d = defer.maybeDeferred(self.service.getUsers)
+        d.addCallback(self.listing)
+        return respond(request, d, "the user list")
+
+    def listing(self, users):
+        items = "\n".join(f"<li>{html.escape(u)}</li>" for u in users)
+        return page("Users", f"<h1>Users</h1>\n<ul>\n{items}\n</ul>")
+
+
+class UserPage(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, service, user):
+        super().__init__()
+        self.service = service
+        self.user = user
+
+    def render_GET(self, request):
+        d = defer.maybeDeferred(self.service.getUser, self.user)
+        d.addCallback(lambda status: page(self.user, (
+            f"<h1>{html.escape(self.user)}</h1>\n<p>{html.escape(status)}</p>")))
+        return respond(request, d, repr(self.user))
+
+
+class FingerXR(xmlrpc.XMLRPC):
+    """XML-RPC at /RPC2: getUser(name) returns the status, a plain str."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service = service
+
+    def xmlrpc_getUser(self, user):
+        d = defer.maybeDeferred(self.service.getUser, str(user))
+        return d.addErrback(self.fault, user)
+
+    def fault(self, failure, user):
+        log.failure("xml-rpc getUser({user!r}) failed", failure, user=user)
+        raise xmlrpc.Fault(self.FAILURE, INTERNAL_ERROR)
+
+
+components.registerAdapter(FingerResource, IFingerService, resource.IResource)
+
+
+# -- the backend: pwd and each user's ~/.plan ----------------------------------
+
+# A plain user name: a letter, digit or underscore first, then those and
+# . or -. It has no "/" and is never ".." or ".", so HOME/NAME stays in HOME.
+PLAIN_NAME = re.compile(r"\w[\w.-]*\Z")
+PLAN_LIMIT = 64 * 1024
+
+
+def read_plan(home):
+    """The text of home/.plan, or None when there is none. Only a regular
+    file is read (a FIFO would block the server, a symlink could point
+    anywhere), and at most PLAN_LIMIT bytes of it."""
+    try:
+        fd = os.open(os.path.join(home, ".plan"),
+                     os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{home}/.plan is not a regular file")
+        return f.read(PLAN_LIMIT).decode("utf-8", "replace")
+
+
+@implementer(IFingerService)
+class LocalFingerService(service.Service):
+    """The status of USER is the .plan file in USER's home directory. With
+    `homes` set, HOMES/USER stands in for the home directory (the tests use
+    that, so they never read a real home)."""
+
+    def __init__(self, homes=None):
+        self.homes = homes
+
+    def home(self, user):
+        if self.homes is not None:
+            home = os.path.join(self.homes, user)
+            return home if os.path.isdir(home) else None
+        try:
+            return pwd.getpwnam(user).pw_dir
+        except KeyError:
+            return None
+
+    def getUser(self, user):
+        if not PLAIN_NAME.match(user):
+            log.info("no .plan for {user!r}: not a plain user name", user=user)
+            return defer.succeed("No such user")
+        # maybeDeferred: an unreadable .plan becomes a failed Deferred.
+        return defer.maybeDeferred(self._plan, user)
+
+    def _plan(self, user):
+        home = self.home(user)
+        plan = None if home is None else read_plan(home)
+        return "No such user" if plan is None else plan.rstrip()
+
+    def getUsers(self):
+        return defer.succeed([])
+
+
+# -- listening, and saying where -----------------------------------------------
+
+class AnnouncedServer:
+    """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
+    once bound, and turns a port that cannot be bound into one line."""
+
+    def __init__(self, role, *args, **kwargs):
+        self.role = role
+        super().__init__(*args, **kwargs)
+
+    def _getPort(self):
+        interface = self.kwargs.get("interface", "")
+        try:
+            port = super()._getPort()
+        except CannotListenError as e:
+            sys.exit(f"{NAME}: {self.role} cannot listen on "
+                     f"{interface}:{self.args[0]}: "
+                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+        log.info("{role} listening on {host}:{port}", role=self.role,
+                 host=interface, port=port.getHost().port)
+        return port
+
+
+class AnnouncedTCPServer(AnnouncedServer, internet.TCPServer):
+    pass
+
+
+# -- configuration (finger/README.md): checked before anything is bound ---------
+
+def fail(message):
+    sys.exit(f"{NAME}: {message}")
+
+
+def env_port(variable, default):
+    value = os.environ.get(variable, str(default))
+    if not value.isascii() or not value.isdigit() or int(value) > 65535:
+        fail(f"{variable} must be a port number (0-65535), not {value!r}")
+    return int(value)
+
+
+def env_irc_nick(variable, default):
+    """An IRC nickname (RFC 2812's letters, digits and specials)."""
+    value = os.environ.get(variable, default)
+    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", value):
+        fail(f"{variable} must be an IRC nickname, not {value!r}")
+    return value
+
+
+def env_irc_server(variable, default):
+    value = os.environ.get(variable, default)
+    if value == "":
+        return None
+    host, colon, port = value.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        fail(f"{variable} must be host:port, not {value!r}")
+    return host, int(port)
+
+
+def env_homes(variable):
+    homes = os.environ.get(variable)
+    if homes is not None and not os.path.isdir(homes):
+        fail(f"{variable}: {homes!r} is not a directory")
+    return homes
+
+
+finger_port = env_port("FINGER_PORT", 79)
+web_port = env_port("FINGER_WEB_PORT", 8000)
+iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
+homes = env_homes("FINGER_HOMES")
+irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
+irc_nick = env_irc_nick("FINGER_IRC_NICK", "fingerbot")
+
+application = service.Application("finger")
+f = LocalFingerService(homes)
+serviceCollection = service.IServiceCollection(application)
+f.setServiceParent(serviceCollection)
+AnnouncedTCPServer("finger", finger_port, IFingerFactory(f),
+                   interface=iface).setServiceParent(serviceCollection)
+AnnouncedTCPServer("web", web_port, server.Site(resource.IResource(f)),
+                   interface=iface).setServiceParent(serviceCollection)
+if irc_server is not None:
+    bot = IIRCClientFactory(f)
+    bot.nickname = irc_nick
+    bot.server = "%s:%d" % irc_server
+    endpoint = endpoints.HostnameEndpoint(reactor, *irc_server)
+    internet.ClientService(endpoint, bot).setServiceParent(serviceCollection)

@@ -1,0 +1,63 @@
+"""Finger step 17's client: ask the XML-RPC front-end for a user's status.
+
+The Evolution of Finger, "Add XML-RPC Support". Original: fingerXRclient.py.
+
+    python finger/fingerXRclient.py --port 8000 moshez
+    Happy and well
+
+It speaks to /RPC2 of steps 17-22 (and `twistd finger`) with the standard
+library's xmlrpc.client, as the text does with xmlrpclib. The port is
+--port, else FINGER_WEB_PORT, else 8000; the host is FINGER_IFACE, else
+127.0.0.1. It prints the status and exits 0; on any failure (no server, a
+timeout, an XML-RPC fault) it prints one line on stderr and exits 1.
+
+Departures from the original: options and a user argument instead of a
+hard-coded URL and name; a 10 second timeout; one-line errors.
+"""
+
+import argparse
+import os
+import socket
+import sys
+import xmlrpc.client
+
+PROG = "fingerXRclient.py"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Ask a finger server's XML-RPC front-end "
+        "for the status of a user.")
+    parser.add_argument("user", nargs="?", default="moshez",
+                        help="the user to ask about (default: moshez)")
+    parser.add_argument("--port", type=int,
+                        default=os.environ.get("FINGER_WEB_PORT", "8000"),
+                        help="the web port (default: FINGER_WEB_PORT or 8000)")
+    parser.add_argument("--host", default=os.environ.get("FINGER_IFACE", "127.0.0.1"),
+                        help="the host (default: FINGER_IFACE or 127.0.0.1)")
+    parser.add_argument("--timeout", type=float, default=10,
+                        help="seconds to wait for an answer (default: 10)")
+    args = parser.parse_args(argv)
+    if not 0 < args.port <= 65535:
+        parser.error(f"argument --port: {args.port} is not a port number")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    socket.setdefaulttimeout(args.timeout)
+    url = f"http://{args.host}:{args.port}/RPC2"
+    try:
+        with xmlrpc.client.ServerProxy(url) as proxy:
+            status = proxy.getUser(args.user)
+    except xmlrpc.client.Fault as e:
+        sys.exit(f"{PROG}: {url}: {e.faultString}")
+    except xmlrpc.client.ProtocolError as e:
+        sys.exit(f"{PROG}: {url}: HTTP {e.errcode} {e.errmsg}")
+    except (OSError, xmlrpc.client.Error) as e:
+        sys.exit(f"{PROG}: {url}: {getattr(e, 'strerror', None) or e}")
+    print(status)
+
+
+if __name__ == "__main__":
+    main()
