@@ -254,9 +254,7 @@ class PacedFactory(slow.PoetryFactory):
         slow.PoetryFactory.ensure_ticking(self)
 
     def drop_all(self):
-        for client in list(self.clients):
-            client.transport.abortConnection()
-        return defer.succeed(None)
+        return support.abort_all(self.clients)
 
 
 def paced_group(testcase, poems=POEMS, gated=True, num_bytes=NUM_BYTES, delay=DELAY,

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 
 from twisted.application import internet, service
-from twisted.internet import defer, protocol, reactor, task
+from twisted.internet import defer, reactor, task
 from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
 from twisted.trial.unittest import TestCase
 
@@ -24,14 +24,6 @@ UNIX = APP + "/poetry-unix.tac"
 FASTPOETRY_TAC = "twisted-server/fastpoetry-2.0.tac"
 ECSTASY = poem_bytes("ecstasy.txt")
 SCIENCE = poem_bytes("science.txt")
-
-
-def temp_dir(testcase):
-    """A fresh directory under the test's temporary directory (an absolute
-    path: twistd runs from the repo root)."""
-    path = os.path.abspath(testcase.mktemp())
-    os.makedirs(path)
-    return path
 
 
 def search_file(path, pattern):
@@ -49,7 +41,7 @@ class LogFileTest(TestCase):
 
     @defer.inlineCallbacks
     def test_daily_log_file_from_the_tac(self):
-        logdir = temp_dir(self)
+        logdir = support.temp_dir(self)
         logfile = os.path.join(logdir, "poetry.log")
         child = support.spawn(
             self, support.twistd_argv("-n", "--pidfile", pidfile(self), "-y", DAILY),
@@ -75,7 +67,7 @@ class LogFileTest(TestCase):
 
     @defer.inlineCallbacks
     def test_twistd_logger_module(self):
-        logfile = os.path.join(temp_dir(self), "poetry-twistd.log")
+        logfile = os.path.join(support.temp_dir(self), "poetry-twistd.log")
         argv = support.twistd_argv("-n", "--pidfile", pidfile(self),
                                    "--logger", "poetry_logger.logger", "-y", FASTPOETRY_TAC)
         child = support.spawn(self, argv, env={
@@ -96,7 +88,7 @@ def top_service(application):
 class ReloadTest(TestCase):
 
     def setUp(self):
-        self.poem_file = os.path.join(temp_dir(self), "poem.txt")
+        self.poem_file = os.path.join(support.temp_dir(self), "poem.txt")
         self.write(b"first version\n")
         self.top = top_service(load_tac(self, RELOAD, POETRY_FILE=self.poem_file,
                                         POETRY_PORT="0", POETRY_RELOAD="0.02"))
@@ -139,19 +131,6 @@ class ReloadTest(TestCase):
         self.assertTrue(timer.running)
 
 
-class _Collect(protocol.Protocol):
-
-    def connectionMade(self):
-        self.data = b""
-        self.done = defer.Deferred()
-
-    def dataReceived(self, data):
-        self.data += data
-
-    def connectionLost(self, reason):
-        self.done.callback(self.data)
-
-
 class UnixSocketTest(TestCase):
 
     @defer.inlineCallbacks
@@ -168,7 +147,7 @@ class UnixSocketTest(TestCase):
         (tcp_server,) = [s for s in top if isinstance(s, internet.TCPServer)]
         self.assertIs(unix_server.args[1], tcp_server.args[1])  # one factory for both
         proto = yield connectProtocol(UNIXClientEndpoint(reactor, socket_path, timeout=5),
-                                      _Collect())
-        over_unix = yield support.with_timeout(proto.done, 10, "the poem over the UNIX socket")
+                                      support.Collector())
+        over_unix = yield support.with_timeout(proto.lost, 10, "the poem over the UNIX socket")
         over_tcp = yield fetch(tcp_port)
         self.assertEqual((over_unix, over_tcp), (SCIENCE, SCIENCE))

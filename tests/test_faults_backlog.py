@@ -26,16 +26,13 @@ POEM = poem_bytes("science.txt")
 
 
 def ensure_open_files(testcase, needed):
-    """Raise the soft RLIMIT_NOFILE to `needed` (up to the hard limit)."""
+    """Raise the soft RLIMIT_NOFILE to `needed` for this test."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft >= needed:
-        return
-    if hard != resource.RLIM_INFINITY and hard < needed:
-        raise AssertionError(
-            f"this test needs {needed} open files but the hard limit is {hard}; "
-            f"raise it (ulimit -Hn) to run it")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
     testcase.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
+    _, now, note = support.raise_nofile(needed)
+    if now != resource.RLIM_INFINITY and now < needed:
+        raise AssertionError(f"this test needs {needed} open files, but the limit stays at "
+                             f"{now} ({note}); raise it (ulimit -Hn) to run it")
 
 
 class ThousandClientsTest(TestCase):

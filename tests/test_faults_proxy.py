@@ -16,7 +16,7 @@ the plugin run for real as subprocesses.
 
 import os
 
-from twisted.internet import defer, error, protocol, reactor
+from twisted.internet import defer, error, reactor
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
@@ -34,83 +34,10 @@ FAILED = "Could not fetch the poem from 127.0.0.1:{port}: "
 RESET = "Connection to the other side was lost in a non-clean fashion."
 
 
-class _UpstreamProtocol(protocol.Protocol):
-
-    def connectionMade(self):
-        f = self.factory
-        f.connections += 1
-        f.open.add(self)
-        self.lost = defer.Deferred()
-        self.calls = []
-        behaviour = f.behaviours.pop(0) if f.behaviours else "serve"
-        getattr(self, behaviour)()
-        waiters, f.connected = f.connected, []
-        for d in waiters:
-            d.callback(self)
-
-    def serve(self):
-        self.transport.write(self.factory.poem)
-        self.transport.loseConnection()
-
-    def reset(self):
-        # Half the poem, then a TCP reset: the proxy must not cache half.
-        self.transport.write(self.factory.poem[:HALF])
-        self.transport.abortConnection()
-
-    def silent(self):
-        pass
-
-    def stall(self):
-        self.transport.write(self.factory.poem[:HALF])
-
-    def empty(self):
-        self.transport.loseConnection()
-
-    def held(self):
-        # Serve when the test says so (if the proxy is still there).
-        self.factory.gate.addCallback(lambda _: self.lost.called or self.serve())
-
-    def connectionLost(self, reason):
-        for call in self.calls:
-            if call.active():
-                call.cancel()
-        self.factory.open.discard(self)
-        self.lost.callback(None)
-
-
-class Upstream(protocol.ServerFactory):
+def Upstream(*behaviours, poem=POEM):
     """A simulated poetry server: one behaviour per connection, in order
-    (then "serve"), and a count of the connections it got."""
-
-    protocol = _UpstreamProtocol
-
-    def __init__(self, *behaviours, poem=POEM):
-        self.behaviours = list(behaviours)
-        self.poem = poem
-        self.connections = 0
-        self.open = set()
-        self.connected = []
-        self.gate = defer.Deferred()  # fired by release(), for "held"
-
-    def release(self):
-        self.gate.callback(None)
-
-    def next_connection(self):
-        d = defer.Deferred()
-        self.connected.append(d)
-        return support.with_timeout(d, 10, "a connection to the upstream")
-
-    def drop_all(self):
-        lost = [p.lost for p in self.open]
-        for p in list(self.open):
-            p.transport.abortConnection()
-        return support.with_timeout(defer.gatherResults(lost), 10, "upstream close")
-
-    def listen(self, testcase, port=0):
-        listening = reactor.listenTCP(port, self, interface="127.0.0.1")
-        testcase.addCleanup(listening.stopListening)
-        testcase.addCleanup(self.drop_all)
-        return listening.getHost().port
+    (then it serves), counting its connections."""
+    return support.TestServerFactory(poem, behaviours=behaviours)
 
 
 def count_requests(service, n):
@@ -316,7 +243,7 @@ class LoopbackTest(ProxyFixture, TestCase):
         self.assertEqual(self.log, [FAILED.format(port=upstream_port) + "Connection was "
                                     "refused by other side: 111: Connection refused."])
         upstream = Upstream()
-        upstream.listen(self, upstream_port)
+        support.serve(self, upstream, port=upstream_port)
         self.assertEqual((yield fetch(port)), POEM)
         self.assertEqual((yield fetch(port)), POEM)
         self.assertEqual(upstream.connections, 1)
@@ -325,7 +252,7 @@ class LoopbackTest(ProxyFixture, TestCase):
     @defer.inlineCallbacks
     def check_failure_then_recovery(self, behaviour, why, **kw):
         upstream = Upstream(behaviour)
-        upstream_port = upstream.listen(self)
+        upstream_port = support.serve(self, upstream)
         port = self.start(upstream_port, **kw)
         self.assertEqual((yield fetch(port)), b"")
         self.assertEqual(self.log, [FAILED.format(port=upstream_port) + why])
@@ -352,7 +279,7 @@ class LoopbackTest(ProxyFixture, TestCase):
     @defer.inlineCallbacks
     def test_100_concurrent_cold_clients_make_one_fetch(self):
         upstream = Upstream("held", poem=ALLA_SERA)
-        port = self.start(upstream.listen(self))
+        port = self.start(support.serve(self, upstream))
         asked = count_requests(self.service, 100)
         clients = [fetch(port) for _ in range(100)]
         yield asked  # all 100 are waiting on the proxy before the poem comes
@@ -366,7 +293,7 @@ class LoopbackTest(ProxyFixture, TestCase):
     @defer.inlineCallbacks
     def test_100_concurrent_cold_clients_share_one_failure(self):
         upstream = Upstream("held")
-        upstream_port = upstream.listen(self)
+        upstream_port = support.serve(self, upstream)
         port = self.start(upstream_port)
         asked = count_requests(self.service, 100)
         made = upstream.next_connection()
@@ -382,7 +309,7 @@ class LoopbackTest(ProxyFixture, TestCase):
     @defer.inlineCallbacks
     def test_client_leaving_does_not_cancel_a_fetch_others_wait_for(self):
         upstream = Upstream("held")
-        port = self.start(upstream.listen(self))
+        port = self.start(support.serve(self, upstream))
         asked = count_requests(self.service, 2)
         left = watch_cancels(self.service)
         made = upstream.next_connection()
@@ -404,7 +331,7 @@ class LoopbackTest(ProxyFixture, TestCase):
     @defer.inlineCallbacks
     def test_last_client_leaving_cancels_the_fetch(self):
         upstream = Upstream("silent")
-        port = self.start(upstream.listen(self))
+        port = self.start(support.serve(self, upstream))
         made = upstream.next_connection()
         client = fetch(port)
         (held,) = [(yield made)]
@@ -434,62 +361,30 @@ class ScriptTest(TestCase):
         self.assertEqual((yield fetch(server.port)), b"")
         line = (FAILED.format(port=upstream_port) + "Connection was refused").encode()
         yield server.wait_for(line)
-        Upstream().listen(self, upstream_port)
+        support.serve(self, Upstream(), port=upstream_port)
         self.assertEqual((yield fetch(server.port)), POEM)
-        self.assertEqual(server.watcher.err.count(b"[poetry-proxy#error] " + line), 1)
-        self.assertEqual(server.watcher.err.count(b"\n"), 1)  # that one line, no traceback
-        self.assertEqual(server.watcher.out.count(b"Fetching poem from server.\n"), 2)
+        self.assertEqual(server.err.count(b"[poetry-proxy#error] " + line), 1)
+        self.assertEqual(server.err.count(b"\n"), 1)  # that one line, no traceback
+        self.assertEqual(server.out.count(b"Fetching poem from server.\n"), 2)
 
     @defer.inlineCallbacks
     def test_100_concurrent_cold_clients_make_one_fetch(self):
         # A slow upstream: it answers 0.2s after the last client connected.
         upstream = Upstream("held", poem=ALLA_SERA)
-        server = yield self.start(str(upstream.listen(self)))
+        server = yield self.start(str(support.serve(self, upstream)))
         connected = []
         clients = []
         for _ in range(100):
             d = defer.Deferred()
             connected.append(d)
-            clients.append(fetch_when_connected(server.port, d))
+            clients.append(fetch(server.port, connected=d))
         yield support.with_timeout(defer.gatherResults(connected), 10, "100 connects")
         call = reactor.callLater(0.2, upstream.release)
         self.addCleanup(lambda: call.active() and call.cancel())
         poems = yield defer.gatherResults(clients)
         self.assertEqual(poems, [ALLA_SERA] * 100)
         self.assertEqual(upstream.connections, 1)
-        self.assertEqual(server.watcher.out.count(b"Fetching poem from server."), 1)
-
-
-def fetch_when_connected(port, connected, timeout=10):
-    """support.fetch, and fire `connected` once the TCP connect is done."""
-    factory = _SignalFactory(connected)
-    reactor.connectTCP("127.0.0.1", port, factory, timeout=timeout)
-    return support.with_timeout(factory.done, timeout, f"a poem from port {port}")
-
-
-class _Signal(protocol.Protocol):
-
-    def connectionMade(self):
-        self.data = []
-        self.factory.connected.callback(None)
-
-    def dataReceived(self, data):
-        self.data.append(data)
-
-    def connectionLost(self, reason):
-        self.factory.done.callback(b"".join(self.data))
-
-
-class _SignalFactory(protocol.ClientFactory):
-
-    protocol = _Signal
-
-    def __init__(self, connected):
-        self.connected = connected
-        self.done = defer.Deferred()
-
-    def clientConnectionFailed(self, connector, reason):
-        self.connected.errback(reason)
+        self.assertEqual(server.out.count(b"Fetching poem from server."), 1)
 
 
 class PluginTest(TestCase):
@@ -500,7 +395,7 @@ class PluginTest(TestCase):
     @defer.inlineCallbacks
     def test_read_timeout_logged_once_then_served(self):
         upstream = Upstream("silent")
-        upstream_port = upstream.listen(self)
+        upstream_port = support.serve(self, upstream)
         argv = support.twistd_argv("-n", "--pidfile=", "poetryproxy", "--port", "0",
                                    "--server", f"127.0.0.1:{upstream_port}", "--timeout", "0.2")
         # From another directory: the plugin finds poetry-proxy-4.0.py itself.

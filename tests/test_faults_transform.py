@@ -12,7 +12,7 @@ memory, with StringTransport and Clock.
 
 import re
 
-from twisted.internet import defer, endpoints, protocol, reactor, task
+from twisted.internet import defer, endpoints, reactor, task
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 from twisted.plugins import transformpoetry_plugin as plugin
@@ -201,21 +201,6 @@ class ProtocolTest(TestCase):
             self.assertEqual(str(e), message, args)
 
 
-class _Quiet(protocol.Protocol):
-    """A client that sends nothing until told to; `lost` fires with what
-    it received when the connection ends."""
-
-    def __init__(self):
-        self.lost = defer.Deferred()
-        self.received = b""
-
-    def dataReceived(self, data):
-        self.received += data
-
-    def connectionLost(self, reason):
-        self.lost.callback(self.received)
-
-
 class HeldConnections:
     """Client connections that stay open, sending nothing, until asked to
     send their request."""
@@ -229,7 +214,7 @@ class HeldConnections:
     def open(self, n):
         for _ in range(n):
             proto = yield support.with_timeout(
-                endpoints.connectProtocol(self.endpoint, _Quiet()), 10, "connect")
+                endpoints.connectProtocol(self.endpoint, support.Collector()), 10, "connect")
             self.protocols.append(proto)
 
     def ask(self, request):

@@ -263,9 +263,5 @@ class EndToEndTest(TestCase):
 def slow_factory(poem, num_bytes, delay):
     factory = slow.PoetryFactory(poem, num_bytes, delay)
 
-    def drop_all():
-        for client in list(factory.clients):
-            client.transport.abortConnection()
-
-    factory.drop_all = drop_all
+    factory.drop_all = lambda: support.abort_all(factory.clients)
     return factory

@@ -3,9 +3,7 @@ run for real under twistd (in the foreground and as a daemon)."""
 
 import os
 import re
-import shutil
 import signal
-import tempfile
 
 from twisted.application import service
 from twisted.application.service import IServiceMaker
@@ -30,8 +28,7 @@ def read_text(path):
 class TacTest(TestCase):
 
     def setUp(self):
-        self.tmp = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.tmp = support.temp_dir(self)
         self.pidfile = os.path.join(self.tmp, "twistd.pid")
         self.logfile = os.path.join(self.tmp, "twistd.log")
 
@@ -141,8 +138,7 @@ class PluginTest(TestCase):
     def setUp(self):
         # A directory outside the repo: twistd must find the plugin through
         # the installed .pth, not through the current directory.
-        self.tmp = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.tmp = support.temp_dir(self)
         self.pidfile = os.path.join(self.tmp, "twistd.pid")
 
     def twistd(self, *args):

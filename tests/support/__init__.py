@@ -13,10 +13,10 @@ process runner without importing a reactor):
                and the bench: Program, Programs. Shared: STOP_GRACE,
                ready_regex
 - servers:     listen, serve, TestServerFactory, free_port, poem_port,
-               listen_transformer, tcp_port, Watched
-- clients:     fetch, netstring, ClientRun, open_connections,
+               listen_transformer, tcp_port, Watched, abort_all
+- clients:     fetch, Collector, netstring, ClientRun, open_connections,
                connector_dropped
-- twistd:      load_tac, pidfile, listening_ports
+- twistd:      load_tac, pidfile, listening_ports, temp_dir
 - logs:        capture_log, quiet
 - spec:        VersionSpec
 
@@ -37,9 +37,10 @@ _WHERE = {
     "processes": ("spawn", "start", "start_script", "run", "run_script", "Server",
                   "Program", "Programs", "STOP_GRACE", "ready_regex"),
     "servers": ("listen", "serve", "TestServerFactory", "free_port", "poem_port",
-                "listen_transformer", "tcp_port", "Watched"),
-    "clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped"),
-    "twistd": ("load_tac", "pidfile", "listening_ports"),
+                "listen_transformer", "tcp_port", "Watched", "abort_all"),
+    "clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped",
+                "Collector"),
+    "twistd": ("load_tac", "pidfile", "listening_ports", "temp_dir"),
     "logs": ("capture_log", "quiet"),
     "spec": ("VersionSpec",),
 }

@@ -11,34 +11,53 @@ from .servers import listen_transformer, poem_port
 from .waiting import with_timeout
 
 
-class _Collect(protocol.Protocol):
+class Collector(protocol.Protocol):
+    """The one collecting client: sends `send` (if any) on connect, keeps
+    every byte received, fires `made` on connect and `lost` with all
+    the bytes when the connection ends. Use it with an endpoint
+    (endpoints.connectProtocol) or through fetch()."""
+
+    def __init__(self, send=None):
+        self.send = send
+        self.received = b""
+        # (not `connected`: Protocol uses that name for a flag)
+        self.made = defer.Deferred()
+        self.lost = defer.Deferred()
+
     def connectionMade(self):
-        self.data = []
-        if self.factory.send is not None:
-            self.transport.write(self.factory.send)
+        if self.send is not None:
+            self.transport.write(self.send)
+        self.made.callback(self)
 
     def dataReceived(self, data):
-        self.data.append(data)
+        self.received += data
 
     def connectionLost(self, reason):
-        d, self.factory.done = self.factory.done, None
-        if d is not None:
-            d.callback(b"".join(self.data))
+        self.lost.callback(self.received)
 
 
 class _CollectFactory(protocol.ClientFactory):
-    protocol = _Collect
 
-    def __init__(self, send):
+    def __init__(self, send, connected):
         self.send = send
+        self.on_connect = connected
         self.connector = None
         self.proto = None
         # Cancelling the fetch hangs up on the server.
         self.done = defer.Deferred(self._cancel)
 
     def buildProtocol(self, addr):
-        self.proto = super().buildProtocol(addr)
+        self.proto = Collector(self.send)
+        self.proto.factory = self
+        if self.on_connect is not None:
+            self.proto.made.addCallback(lambda _: self.on_connect.callback(None))
+        self.proto.lost.addCallback(self._finished)
         return self.proto
+
+    def _finished(self, data):
+        d, self.done = self.done, None
+        if d is not None:
+            d.callback(data)
 
     def _cancel(self, d):
         # A client that gives up resets the connection: a FIN would only be
@@ -55,12 +74,13 @@ class _CollectFactory(protocol.ClientFactory):
             d.errback(reason)
 
 
-def fetch(port, send=None, host="127.0.0.1", timeout=10):
+def fetch(port, send=None, host="127.0.0.1", timeout=10, connected=None):
     """Connect, optionally send bytes, and fire with every byte received
     until the server closes. A raw peer for exact-bytes assertions.
+    `connected`, if given, is a Deferred fired once the TCP connect is done.
     Cancelling the returned Deferred aborts the connection (a reset), as a
     client that hangs up does."""
-    factory = _CollectFactory(send)
+    factory = _CollectFactory(send, connected)
     d = factory.done
     factory.connector = reactor.connectTCP(host, port, factory, timeout=timeout)
 

@@ -11,10 +11,10 @@ from .paths import load_script
 from .waiting import with_timeout
 
 
-def listen(testcase, factory, backlog=50):
-    """listenTCP on 127.0.0.1 port 0 in this process; returns the port
-    number and stops listening at cleanup."""
-    port = reactor.listenTCP(0, factory, backlog=backlog, interface="127.0.0.1")
+def listen(testcase, factory, backlog=50, port=0):
+    """listenTCP on 127.0.0.1 (port 0 unless given) in this process; returns
+    the port number and stops listening at cleanup."""
+    port = reactor.listenTCP(port, factory, backlog=backlog, interface="127.0.0.1")
     testcase.addCleanup(port.stopListening)
     return port.getHost().port
 
@@ -36,27 +36,56 @@ def free_port(testcase=None):
 
 
 class _Held(protocol.Protocol):
-    """Server side of a TestServerFactory connection."""
+    """Server side of a TestServerFactory connection. With no behaviour
+    left in the factory's script it serves as the factory says; otherwise
+    it does the next behaviour, one of the methods below."""
 
-    gone = None
+    lost = None  # fires when the connection has ended
 
     def connectionMade(self):
-        self.gone = defer.Deferred()
+        self.lost = defer.Deferred()
         f = self.factory
         f.connections += 1
         f.open.add(self)
-        if f.poem is not None:
+        if f.behaviours:
+            getattr(self, f.behaviours.pop(0))()
+        elif f.poem is not None:
             self.transport.write(f.poem)
             if f.close is True:
                 self.transport.loseConnection()
         f._notify(f._made, self)
 
+    # -- behaviours, for a scripted upstream ---------------------------------
+
+    def serve(self):
+        """The whole poem, then close."""
+        self.transport.write(self.factory.poem)
+        self.transport.loseConnection()
+
+    def reset(self):
+        """Half the poem, then a TCP reset."""
+        self.transport.write(self.factory.poem[:len(self.factory.poem) // 2])
+        self.transport.abortConnection()
+
+    def silent(self):
+        """Accept and send nothing."""
+
+    def stall(self):
+        """Half the poem, then nothing."""
+        self.transport.write(self.factory.poem[:len(self.factory.poem) // 2])
+
+    def empty(self):
+        """Close at once: no poem at all."""
+        self.transport.loseConnection()
+
+    def held(self):
+        """Serve once the test calls release() (if the client is still there)."""
+        self.factory.gate.addCallback(lambda _: self.lost.called or self.serve())
+
     def connectionLost(self, reason):
         self.factory.open.discard(self)
         self.factory._notify(self.factory._lost, self)
-        gone, self.gone = self.gone, None
-        if gone is not None:
-            gone.callback(None)
+        self.lost.callback(None)
 
 
 @implementer(IHalfCloseableProtocol)
@@ -86,12 +115,17 @@ class TestServerFactory(protocol.ServerFactory):
     protocol = _Held
     __test__ = False  # a helper, not a test class, whatever its name says
 
-    def __init__(self, poem=None, close=True):
+    def __init__(self, poem=None, close=True, behaviours=()):
         """close: True to close after the poem, False to hold the connection
         open, "half" to shut the write side and close once the client has
-        (then next_disconnect() means "the client read it all and left")."""
+        (then next_disconnect() means "the client read it all and left").
+        behaviours: what the first connections do, in order (names of
+        _Held's behaviour methods: serve, reset, silent, stall, empty,
+        held); later connections serve as `close` says."""
         self.poem = poem
         self.close = close
+        self.behaviours = list(behaviours)
+        self.gate = defer.Deferred()  # fired by release(), for "held"
         if close == "half":
             self.protocol = _HalfClosing
         self.connections = 0
@@ -102,6 +136,10 @@ class TestServerFactory(protocol.ServerFactory):
     def _notify(self, waiters, proto):
         while waiters:
             waiters.pop(0).callback(proto)
+
+    def release(self):
+        """Let every "held" connection have its poem."""
+        self.gate.callback(None)
 
     def next_connection(self, timeout=10):
         d = defer.Deferred()
@@ -115,18 +153,25 @@ class TestServerFactory(protocol.ServerFactory):
 
     def drop_all(self):
         """Abort open connections; fires once they are all gone."""
-        waits = []
+        waits = [p.lost for p in self.open]
         for p in list(self.open):
-            if p.gone is not None:
-                waits.append(p.gone)
             p.transport.abortConnection()
         return with_timeout(defer.gatherResults(waits), 10, "dropping connections")
 
 
-def serve(testcase, factory, backlog=50):
+def abort_all(protocols):
+    """Abort every connection of these server protocols (for a factory's
+    drop_all, when it keeps its own list); fires at once."""
+    for p in list(protocols):
+        p.transport.abortConnection()
+    return defer.succeed(None)
+
+
+def serve(testcase, factory, backlog=50, port=0):
     """Listen with a TestServerFactory (or any factory with drop_all) on
-    127.0.0.1:0; at cleanup stop listening and drop open connections."""
-    port = listen(testcase, factory, backlog=backlog)
+    127.0.0.1 (port 0 unless given); at cleanup stop listening and drop
+    open connections."""
+    port = listen(testcase, factory, backlog=backlog, port=port)
     if hasattr(factory, "drop_all"):
         testcase.addCleanup(factory.drop_all)
     return port
@@ -193,6 +238,4 @@ class Watched(policies.WrappingFactory):
         return with_timeout(d, timeout, "a disconnect")
 
     def drop_all(self):
-        for p in list(self.protocols):
-            p.transport.abortConnection()
-        return defer.succeed(None)
+        return abort_all(self.protocols)

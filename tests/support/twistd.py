@@ -2,8 +2,6 @@
 files a twistd run needs."""
 
 import os
-import shutil
-import tempfile
 
 from twisted.application import internet, service
 
@@ -11,11 +9,17 @@ from .paths import path
 from .servers import tcp_port
 
 
+def temp_dir(testcase):
+    """A fresh directory for this test under trial's temporary directory,
+    as an absolute path (programs under test run from the repo root)."""
+    path = os.path.abspath(testcase.mktemp())
+    os.makedirs(path)
+    return path
+
+
 def pidfile(testcase):
-    """A pid file path in a fresh temporary directory, removed at cleanup."""
-    tmp = tempfile.mkdtemp()
-    testcase.addCleanup(shutil.rmtree, tmp, True)
-    return os.path.join(tmp, "twistd.pid")
+    """A pid file path in a fresh temporary directory."""
+    return os.path.join(temp_dir(testcase), "twistd.pid")
 
 
 def load_tac(testcase, rel, **env):
