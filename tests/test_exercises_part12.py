@@ -9,6 +9,7 @@ from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import fetch, netstring, poem_bytes
+from tests.support.spec import Row, VersionSpec
 
 BACKWARDS = "exercises/part-12/transformedpoetry-backwards.py"
 TWO = "exercises/part-12/transformedpoetry-2proto.py"
@@ -27,14 +28,15 @@ def backwards(poem):
     return "".join(line + "\n" for line in reversed(lines)).encode("utf-8")
 
 
-class BackwardsSpecMixin:
+class BackwardsSpec(VersionSpec):
     """The second transform, over the netstring protocol, for each server
-    that offers it."""
+    that offers it: BackwardsSpec, TwoProtocolBackwardsSpec."""
 
-    script = None
+    rows = (Row("Backwards", script=BACKWARDS), Row("TwoProtocolBackwards", script=TWO))
+    suffix = "Spec"
 
     def listen(self):
-        module = support.load_script(self.script)
+        module = support.load_script(self.row.script)
         return support.listen(self, module.TransformFactory(module.TransformService()))
 
     @defer.inlineCallbacks
@@ -52,14 +54,12 @@ class BackwardsSpecMixin:
         self.assertEqual((yield fetch(port, send=netstring(b"__init__.x"))), b"")
 
     def test_last_line_without_newline(self):
-        service = support.load_script(self.script).TransformService()
+        service = support.load_script(self.row.script).TransformService()
         self.assertEqual(service.backwards("one\ntwo"), "two\none\n")
         self.assertEqual(service.backwards(""), "")
 
 
-for _name, _script in [("Backwards", BACKWARDS), ("TwoProtocolBackwards", TWO)]:
-    globals()[_name + "Test"] = type(_name + "Test", (BackwardsSpecMixin, TestCase),
-                                     {"script": _script})
+globals().update(BackwardsSpec.makeTestCaseClasses())
 
 
 class LineProtocolTest(TestCase):

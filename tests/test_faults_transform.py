@@ -21,6 +21,7 @@ from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import capture_log, fetch, netstring
+from tests.support.spec import Row, VersionSpec, camel_id
 
 GOOD = netstring(b"cummingsify.HERE IS MY POEM")
 GOOD_REPLY = b"15:here is my poem,"
@@ -57,8 +58,8 @@ def reason_pattern(reason):
     return re.escape(reason).replace(re.escape("{peer}"), r"127\.0\.0\.1:\d+")
 
 
-class InProcessFaultsTest(TestCase):
-    """Each fault against the plugin's factory listening in this process."""
+class InProcess:
+    """The plugin's factory listening in this process, its log captured."""
 
     def setUp(self):
         self.log = capture_log(self)
@@ -76,6 +77,12 @@ class InProcessFaultsTest(TestCase):
         self.assertEqual((yield fetch(self.port, GOOD)), GOOD_REPLY)
         self.assertEqual(len(self.log), 1)
 
+
+
+class InProcessFaultsTest(InProcess, TestCase):
+    """Good requests against the factory listening in this process (the
+    faults: FaultSpec)."""
+
     @defer.inlineCallbacks
     def test_good_request_logs_nothing(self):
         self.assertEqual((yield fetch(self.port, GOOD)), GOOD_REPLY)
@@ -89,14 +96,18 @@ class InProcessFaultsTest(TestCase):
         self.assertEqual(self.log, [])
 
 
-def _fault_test(sent, reason):
-    def test(self):
-        return self.check_fault(sent, reason)
-    return test
+class FaultSpec(InProcess, VersionSpec):
+    """Each fault of FAULTS against the plugin's factory listening in this
+    process, one class per fault (UnknownTransformFaultSpec, ...)."""
+
+    rows = tuple(Row(camel_id(name), sent=sent, reason=reason) for name, sent, reason in FAULTS)
+    suffix = "FaultSpec"
+
+    def test_closed_logged_and_still_serving(self):
+        return self.check_fault(self.row.sent, self.row.reason)
 
 
-for _name, _sent, _reason in FAULTS:
-    setattr(InProcessFaultsTest, f"test_{_name}", _fault_test(_sent, _reason))
+globals().update(FaultSpec.makeTestCaseClasses())
 
 
 class ExplodingFactory(plugin.TransformFactory):

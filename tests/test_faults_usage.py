@@ -24,6 +24,7 @@ from twisted.python import usage
 from twisted.trial.unittest import TestCase
 
 from tests import support
+from tests.support.spec import Row, VersionSpec, camel_id
 
 POEM = "poetry/science.txt"
 NO_POEM = "poetry/no-such-poem.txt"
@@ -136,7 +137,8 @@ class TakenPort:
         self.port = support.listen(testcase, protocol.ServerFactory.forProtocol(protocol.Protocol))
 
 
-class ScriptUsageTest(TestCase):
+class ScriptUsage:
+    """Checks for a script's usage errors."""
 
     def check_parse(self, module, args, message):
         err = io.StringIO()
@@ -156,6 +158,32 @@ class ScriptUsageTest(TestCase):
         self.assertTrue(err.endswith(f"{script}: error: {message}\n".encode()), err)
         self.assertNotIn(b"Traceback", err)
 
+
+
+class ScriptUsageSpec(ScriptUsage, VersionSpec):
+    """Each script of SCRIPTS: every bad command line gives usage and the
+    message (parsed in this process), and the first also for real, with
+    the port taken (FastPoetry10UsageSpec, ...)."""
+
+    rows = tuple(Row(camel_id(script), script=script, cases=cases)
+                 for script, cases in SCRIPTS.items())
+    suffix = "UsageSpec"
+
+    def test_parse_args(self):
+        module = support.load_script(f"twisted-server/{self.row.script}")
+        for args, message in self.row.cases:
+            self.check_parse(module, args, message)
+
+    def test_run(self):
+        args, message = self.row.cases[0]
+        return self.check_run(self.row.script, args, message)
+
+
+globals().update(ScriptUsageSpec.makeTestCaseClasses())
+
+
+class ScriptUsageTest(ScriptUsage, TestCase):
+
     @defer.inlineCallbacks
     def test_transform_test_script(self):
         for args, message in [([], b"/twisted-server/transform-test PORT\n"),
@@ -166,28 +194,22 @@ class ScriptUsageTest(TestCase):
             self.assertIn(message, err)
 
 
-def _parse_test(script, cases):
-    def test(self):
-        module = support.load_script(f"twisted-server/{script}")
-        for args, message in cases:
-            self.check_parse(module, args, message)
-    return test
+class PluginUsageSpec(VersionSpec):
+    """Each twistd plugin: every bad option gives the message (in this
+    process), and one case for real under twistd, with the port taken
+    (FastpoetryUsageSpec, PoetryproxyUsageSpec, TransformpoetryUsageSpec)."""
 
+    rows = tuple(Row(camel_id(tapname), tapname=tapname, module=module, cases=cases,
+                     run=PLUGIN_RUNS[tapname])
+                 for tapname, (module, cases) in PLUGINS.items())
+    suffix = "UsageSpec"
 
-def _run_test(script, case):
-    def test(self):
-        args, message = case
-        return self.check_run(script, args, message)
-    return test
+    def test_options(self):
+        for args, message in self.row.cases:
+            self.check_options(self.row.module, args, message)
 
-
-for _script, _cases in SCRIPTS.items():
-    _name = _script.replace("-", "_").replace(".", "_")
-    setattr(ScriptUsageTest, f"test_parse_args_{_name}", _parse_test(_script, _cases))
-    setattr(ScriptUsageTest, f"test_run_{_name}", _run_test(_script, _cases[0]))
-
-
-class PluginUsageTest(TestCase):
+    def test_twistd(self):
+        return self.check_twistd(self.row.tapname, *self.row.run)
 
     def check_options(self, module, args, message):
         e = self.assertRaises(usage.UsageError, module.Options().parseOptions, args)
@@ -206,22 +228,7 @@ class PluginUsageTest(TestCase):
         self.assertNotIn(b"Address already in use", out + err)
 
 
-def _options_test(module, cases):
-    def test(self):
-        for args, message in cases:
-            self.check_options(module, args, message)
-    return test
-
-
-def _twistd_test(tapname, case):
-    def test(self):
-        return self.check_twistd(tapname, *case)
-    return test
-
-
-for _tapname, (_module, _cases) in PLUGINS.items():
-    setattr(PluginUsageTest, f"test_options_{_tapname}", _options_test(_module, _cases))
-    setattr(PluginUsageTest, f"test_twistd_{_tapname}", _twistd_test(_tapname, PLUGIN_RUNS[_tapname]))
+globals().update(PluginUsageSpec.makeTestCaseClasses())
 
 
 class PluginsFoundTest(TestCase):

@@ -25,7 +25,27 @@ returns for those rows, so no class carries a test that would have to be
 skipped.
 """
 
+import re
+
 from twisted.trial.unittest import TestCase
+
+
+def camel_id(name):
+    """A row id from a file or table name: 'poetry-proxy-4.0.py' ->
+    'PoetryProxy40', 'unknown_transform' -> 'UnknownTransform'."""
+    name = re.sub(r"\.py$", "", name)
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_.\s]+", name) if part)
+
+
+class Row:
+    """A plain table row: an id and whatever else the spec reads."""
+
+    def __init__(self, id, **fields):
+        self.id = id
+        self.__dict__.update(fields)
+
+    def __repr__(self):
+        return f"Row({self.id!r})"
 
 
 class VersionSpec:
