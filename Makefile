@@ -31,8 +31,14 @@ STRICT := PYTHONWARNINGS=error::DeprecationWarning
 trial: $(STAMP)
 	$(STRICT) $(BIN)/trial -j2 tests
 
+# pytest spreads the TestCases over two workers (pytest-xdist). The
+# pytest-twisted tests (tests/pytest_idiom) run afterwards in a process of
+# their own: once one of them has run the reactor, no trial TestCase can
+# follow in that process, and xdist does not promise an order across workers.
+# (A plain `python -m pytest` runs everything in one process, those last.)
 pytest: $(STAMP)
-	$(STRICT) $(BIN)/python -m pytest -q
+	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
+	$(STRICT) $(BIN)/python -m pytest -q tests/pytest_idiom
 
 test: trial pytest
 
