@@ -5,8 +5,6 @@ status file" step), and the poetry service on a UNIX socket as well as TCP."""
 
 import os
 import re
-import shutil
-import tempfile
 
 from twisted.application import internet, service
 from twisted.internet import defer, reactor, task
@@ -135,11 +133,7 @@ class UnixSocketTest(TestCase):
 
     @defer.inlineCallbacks
     def test_same_poem_over_tcp_and_unix_socket(self):
-        # A UNIX socket path has a length limit (108 bytes) that a path under
-        # _trial_temp can exceed, so this one is in the system's temp dir.
-        short = tempfile.mkdtemp(prefix="poetry-")
-        self.addCleanup(shutil.rmtree, short, True)
-        socket_path = os.path.join(short, "poetry.sock")
+        socket_path = os.path.join(support.temp_dir(self), "poetry.sock")
         top = top_service(load_tac(self, UNIX, POETRY_SOCKET=socket_path, POETRY_PORT="0",
                                    POETRY_FILE=support.path("poetry/science.txt")))
         (tcp_port,) = listening_ports(top)

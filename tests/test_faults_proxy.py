@@ -14,7 +14,6 @@ factory listening in this process over real loopback, and the script and
 the plugin run for real as subprocesses.
 """
 
-import os
 
 from twisted.internet import defer, error, reactor
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -399,8 +398,7 @@ class PluginTest(TestCase):
         argv = support.twistd_argv("-n", "--pidfile=", "poetryproxy", "--port", "0",
                                    "--server", f"127.0.0.1:{upstream_port}", "--timeout", "0.2")
         # From another directory: the plugin finds poetry-proxy-4.0.py itself.
-        elsewhere = self.mktemp()
-        os.mkdir(elsewhere)
+        elsewhere = support.temp_dir(self)
         server = yield support.start(self, argv, ready=self.READY, cwd=elsewhere)
         self.assertIn(b"for the server at 127.0.0.1:%d." % upstream_port, server.output)
         self.assertEqual((yield fetch(server.port)), b"")

@@ -2,6 +2,8 @@
 files a twistd run needs."""
 
 import os
+import shutil
+import tempfile
 
 from twisted.application import internet, service
 
@@ -10,10 +12,12 @@ from .servers import tcp_port
 
 
 def temp_dir(testcase):
-    """A fresh directory for this test under trial's temporary directory,
-    as an absolute path (programs under test run from the repo root)."""
-    path = os.path.abspath(testcase.mktemp())
-    os.makedirs(path)
+    """A fresh directory for this test, removed when it ends; an absolute
+    path in the system's temporary directory. (Not TestCase.mktemp(): under
+    pytest that writes into the current directory, the checkout, and a
+    path under _trial_temp can be too long for a UNIX socket.)"""
+    path = tempfile.mkdtemp(prefix="poetry-test-")
+    testcase.addCleanup(shutil.rmtree, path, True)
     return path
 
 
