@@ -167,7 +167,7 @@ BARE = re.compile(r"([A-Z]\w*)\.(test_[\w*]+)|([A-Z]\w*(?:Test|Tests|Spec))")
 NODE_ID = re.compile(r"(tests/[\w/]+\.py)::(\w+)(?:::(\w+))?")
 
 
-def test_module_names():
+def all_test_modules():
     return sorted(p.stem for p in (ROOT / "tests").glob("test_*.py"))
 
 
@@ -221,7 +221,7 @@ def has_node(file, *names):
 def cited_tests(path):
     """(citation, resolved?) for every test a README cites."""
     text = path.read_text(encoding="utf-8")
-    modules = set(test_module_names())
+    modules = set(all_test_modules())
     results = []
     for _, body in sections(text):
         spans = code_spans(body)
@@ -323,8 +323,8 @@ class TopReadmeTest(TestCase):
     def test_the_two_commands_and_the_manual_equivalent(self):
         text = top_text()
         for command in ("make demo", "make test", "python3 -m venv .venv",
-                        '.venv/bin/pip install -e ".[test]"', ".venv/bin/trial tests",
-                        ".venv/bin/python -m pytest"):
+                        '.venv/bin/pip install -e ".[test]"', ".venv/bin/trial -j2 tests",
+                        ".venv/bin/python -m pytest tests/pytest_idiom"):
             self.assertIn(command, text)
 
 
