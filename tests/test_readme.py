@@ -23,7 +23,7 @@ import inspect
 import re
 import unittest
 
-from twisted.trial.unittest import SkipTest, TestCase
+from twisted.trial.unittest import TestCase
 
 from tests.support import ROOT
 
@@ -44,13 +44,6 @@ PROGRAM_DIRS = ("twisted-client", "twisted-server", "deferred-examples", "inline
                 "twisted/plugins", "finger", "writing-servers", "exercises")
 PROGRAM_SUFFIXES = (".py", ".tac", "")
 NOT_PROGRAMS = {"README.md", "dropin.cache"}
-
-# The finger tutorial is built on another branch. Until finger/ is in this
-# tree, what the READMEs say about it is checked by one test that skips,
-# and says so, instead of failing every other check.
-FINGER_PARTS = ("finger/", "writing-servers/", "twisted/plugins/finger_plugin.py",
-                "tests.test_finger", "tests.test_writing_servers")
-FINGER_MERGED = (ROOT / "finger").is_dir()
 
 TOP_MAX_LINES = 200
 TOP_MAX_LINE = 400
@@ -104,10 +97,6 @@ def made_by_a_run(name):
                     "/" not in pattern and fnmatch.fnmatch(last, pattern)):
                 return True
     return False
-
-
-def is_finger(name):
-    return any(name.startswith(p) or name == p.rstrip("/") for p in FINGER_PARTS)
 
 
 # --- paths -------------------------------------------------------------------
@@ -178,7 +167,7 @@ BARE = re.compile(r"([A-Z]\w*)\.(test_[\w*]+)|([A-Z]\w*(?:Test|Tests|Spec))")
 NODE_ID = re.compile(r"(tests/[\w/]+\.py)::(\w+)(?:::(\w+))?")
 
 
-def test_module_names():
+def all_test_modules():
     return sorted(p.stem for p in (ROOT / "tests").glob("test_*.py"))
 
 
@@ -232,7 +221,7 @@ def has_node(file, *names):
 def cited_tests(path):
     """(citation, resolved?) for every test a README cites."""
     text = path.read_text(encoding="utf-8")
-    modules = set(test_module_names())
+    modules = set(all_test_modules())
     results = []
     for _, body in sections(text):
         spans = code_spans(body)
@@ -334,8 +323,8 @@ class TopReadmeTest(TestCase):
     def test_the_two_commands_and_the_manual_equivalent(self):
         text = top_text()
         for command in ("make demo", "make test", "python3 -m venv .venv",
-                        '.venv/bin/pip install -e ".[test]"', ".venv/bin/trial tests",
-                        ".venv/bin/python -m pytest"):
+                        '.venv/bin/pip install -e ".[test]"', ".venv/bin/trial -j2 tests",
+                        ".venv/bin/python -m pytest tests/pytest_idiom"):
             self.assertIn(command, text)
 
 
@@ -408,15 +397,14 @@ class CitationsTest(TestCase):
     def test_the_readmes_are_found(self):
         names = {rel(p) for p in readmes()}
         for expected in ("README.md", "twisted-server/README.md", "twisted-client/README.md",
-                         "exercises/README.md", "docs/examples.md", "bench/README.md"):
+                         "exercises/README.md", "docs/examples.md", "bench/README.md",
+                         "finger/README.md", "writing-servers/README.md"):
             self.assertIn(expected, names)
 
     def test_every_path_exists(self):
         missing = []
         for readme in readmes():
             for name, resolved in named_paths(readme):
-                if is_finger(name) and not FINGER_MERGED:
-                    continue  # test_finger_citations
                 if "*" not in name and not resolved.exists() and not made_by_a_run(name):
                     missing.append(f"{rel(readme)}: {name}")
         self.assertEqual(missing, [])
@@ -425,8 +413,6 @@ class CitationsTest(TestCase):
         missing = []
         for readme in readmes():
             for target, file, anchor in links_with_anchors(readme):
-                if not file.exists() and is_finger(rel(file)) and not FINGER_MERGED:
-                    continue
                 text = file.read_text(encoding="utf-8")
                 anchors = {slug(h) for h, _ in sections(text) if h}
                 if anchor not in anchors:
@@ -437,8 +423,6 @@ class CitationsTest(TestCase):
         count, missing = 0, []
         for readme in readmes():
             for citation, ok in cited_tests(readme):
-                if is_finger(citation) and not FINGER_MERGED:
-                    continue
                 count += 1
                 if not ok:
                     missing.append(f"{rel(readme)}: {citation}")
@@ -474,14 +458,6 @@ class CitationsTest(TestCase):
         self.assertGreaterEqual(len(tables_found), 6)
         for header in tables_found:
             self.assertEqual(header[-1], "test", header)
-
-    def test_finger_citations(self):
-        if not FINGER_MERGED:
-            raise SkipTest("finger/ is not in this tree yet: its paths and tests are checked "
-                           "once the finger branch is merged")
-        # Once merged, the tests above check them with everything else; this
-        # one only makes sure the top README still points to finger/.
-        self.assertIn("finger/README.md", top_text())
 
 
 def tables(text):
