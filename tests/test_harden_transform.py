@@ -155,13 +155,13 @@ class SlowlorisLoopbackTest(TestCase):
     def test_tricklers_are_cut_off_and_the_server_serves_again(self):
         log = capture_log(self)
         factory = plugin.TransformFactory(plugin.TransformService(), timeout=10,
-                                          max_connections=2, request_timeout=0.5)
+                                          max_connections=2, request_timeout=0.2)
         port = support.listen(self, factory)
         endpoint = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=10)
         tricklers = []
         for _ in range(2):
             trickler = yield support.with_timeout(
-                endpoints.connectProtocol(endpoint, _Trickler(LONG, every=0.05)), 10, "connect")
+                endpoints.connectProtocol(endpoint, _Trickler(LONG, every=0.02)), 10, "connect")
             self.addCleanup(trickler.drop)
             tricklers.append(trickler)
         # While they are connected, both slots are taken: a third client is
@@ -172,12 +172,12 @@ class SlowlorisLoopbackTest(TestCase):
         closed_at = yield support.with_timeout(
             defer.gatherResults([t.lost for t in tricklers]), 10, "the tricklers to be cut off")
         for trickler, at in zip(tricklers, closed_at):
-            self.assertGreaterEqual(at - trickler.first_byte_at, 0.5)
+            self.assertGreaterEqual(at - trickler.first_byte_at, 0.2)
             self.assertLess(trickler.sent, len(LONG))
         slow = [line for line in log if line.startswith("Closed a slow request from 127.0.0.1:")]
         self.assertEqual(len(slow), 2, log)
         for line in slow:
-            self.assertRegex(line, r"not complete within 0\.5s of its first byte, \d+ bytes received$")
+            self.assertRegex(line, r"not complete within 0\.2s of its first byte, \d+ bytes received$")
         self.assertEqual((yield fetch(port, GOOD)), GOOD_REPLY)
 
 
