@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv demo test trial pytest bench bench-setup bench-publish clean
+.PHONY: all venv demo test trial pytest pytest-idiom bench bench-setup bench-publish clean
 
 all: test
 
@@ -24,23 +24,29 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
-# The suite runs twice, once per runner; trial spreads it over both cores.
-# DeprecationWarnings are errors in the test processes and in every child.
+# `make test` runs every test once: trial spreads the trial TestCases over
+# both cores, then pytest runs the pytest-twisted tests (tests/pytest_idiom),
+# which trial never sees. `make pytest` runs the whole suite again under
+# pytest (CI runs both). DeprecationWarnings are errors in the test
+# processes and in every child.
 STRICT := PYTHONWARNINGS=error::DeprecationWarning
 
 trial: $(STAMP)
 	$(STRICT) $(BIN)/trial -j2 tests
 
-# pytest spreads the TestCases over two workers (pytest-xdist). The
-# pytest-twisted tests (tests/pytest_idiom) run afterwards in a process of
-# their own: once one of them has run the reactor, no trial TestCase can
-# follow in that process, and xdist does not promise an order across workers.
-# (A plain `python -m pytest` runs everything in one process, those last.)
-pytest: $(STAMP)
-	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
+pytest-idiom: $(STAMP)
 	$(STRICT) $(BIN)/python -m pytest -q tests/pytest_idiom
 
-test: trial pytest
+# pytest spreads the TestCases over two workers (pytest-xdist). The
+# pytest-twisted tests run afterwards in a process of their own: once one of
+# them has run the reactor, no trial TestCase can follow in that process,
+# and xdist does not promise an order across workers. (A plain
+# `python -m pytest` runs everything in one process, those last.)
+pytest: $(STAMP)
+	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
+	$(MAKE) --no-print-directory pytest-idiom
+
+test: trial pytest-idiom
 
 # The bench extra (matplotlib, for the plots) is installed here, never by
 # `make test`. A run writes to bench/out/ (ignored by git) and compiles
