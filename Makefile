@@ -1,13 +1,14 @@
 # Two commands for a fresh machine with Python 3.10+ and make:
 #   make demo   set up .venv, then run servers, proxy and client together
-#   make test   set up .venv, then run `trial tests` and `python -m pytest`
+#   make test   set up .venv, then run `trial tests` and the pytest-style tests
+#   (make pytest: the whole suite again under pytest, as CI does)
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv demo test trial pytest bench bench-setup bench-publish clean
+.PHONY: all venv demo test trial pytest pytest-idiom bench bench-setup bench-publish clean
 
 all: test
 
@@ -24,23 +25,26 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
-# The suite runs twice, once per runner; trial spreads it over both cores.
 # DeprecationWarnings are errors in the test processes and in every child.
 STRICT := PYTHONWARNINGS=error::DeprecationWarning
+
+# make test runs every test once: trial, over both cores, runs every
+# TestCase; then pytest runs the pytest-twisted tests (tests/pytest_idiom),
+# which trial never sees.
+test: trial pytest-idiom
 
 trial: $(STAMP)
 	$(STRICT) $(BIN)/trial -j2 tests
 
-# pytest spreads the TestCases over two workers (pytest-xdist). The
-# pytest-twisted tests (tests/pytest_idiom) run afterwards in a process of
-# their own: once one of them has run the reactor, no trial TestCase can
-# follow in that process, and xdist does not promise an order across workers.
-# (A plain `python -m pytest` runs everything in one process, those last.)
-pytest: $(STAMP)
-	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
+pytest-idiom: $(STAMP)
 	$(STRICT) $(BIN)/python -m pytest -q tests/pytest_idiom
 
-test: trial pytest
+# make pytest runs the whole suite under pytest, over both cores
+# (pytest-xdist). tests/conftest.py puts the pytest-twisted tests last: once
+# one of them has run the reactor, no trial TestCase can follow it in that
+# process. CI (.ci/run) runs make test, then make pytest.
+pytest: $(STAMP)
+	$(STRICT) $(BIN)/python -m pytest -q -n 2
 
 # The bench extra (matplotlib, for the plots) is installed here, never by
 # `make test`. A run writes to bench/out/ (ignored by git) and compiles
