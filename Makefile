@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with Python 3.10+ and make:
 #   make demo   set up .venv, then run servers, proxy and client together
-#   make test   set up .venv, then run `trial tests` and `python -m pytest`
+#   make test   set up .venv, then run `trial tests` and the pytest-style tests
+#   (make pytest: the whole suite again under pytest, as CI does)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -24,12 +25,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
-# `make test` runs every test once: trial spreads the trial TestCases over
-# both cores, then pytest runs the pytest-twisted tests (tests/pytest_idiom),
-# which trial never sees. `make pytest` runs the whole suite again under
-# pytest (CI runs both). DeprecationWarnings are errors in the test
-# processes and in every child.
+# DeprecationWarnings are errors in the test processes and in every child.
 STRICT := PYTHONWARNINGS=error::DeprecationWarning
+
+# make test runs every test once: trial, over both cores, runs every
+# TestCase; then pytest runs the pytest-twisted tests (tests/pytest_idiom),
+# which trial never sees.
+test: trial pytest-idiom
 
 trial: $(STAMP)
 	$(STRICT) $(BIN)/trial -j2 tests
@@ -37,16 +39,15 @@ trial: $(STAMP)
 pytest-idiom: $(STAMP)
 	$(STRICT) $(BIN)/python -m pytest -q tests/pytest_idiom
 
-# pytest spreads the TestCases over two workers (pytest-xdist). The
-# pytest-twisted tests run afterwards in a process of their own: once one of
-# them has run the reactor, no trial TestCase can follow in that process,
-# and xdist does not promise an order across workers. (A plain
-# `python -m pytest` runs everything in one process, those last.)
+# make pytest runs the whole suite under pytest: the TestCases over both
+# cores (pytest-xdist), then the pytest-twisted tests in a process of their
+# own, because once one of them has run the reactor no trial TestCase can
+# follow it in that process. (A plain `python -m pytest` runs everything in
+# one process; tests/conftest.py puts those last.) CI (.ci/run) runs make
+# test, then make pytest.
 pytest: $(STAMP)
 	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
 	$(MAKE) --no-print-directory pytest-idiom
-
-test: trial pytest-idiom
 
 # The bench extra (matplotlib, for the plots) is installed here, never by
 # `make test`. A run writes to bench/out/ (ignored by git) and compiles

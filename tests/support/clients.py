@@ -43,16 +43,22 @@ class _CollectFactory(protocol.ClientFactory):
         self.on_connect = connected
         self.connector = None
         self.proto = None
+        self.cancelled = False
         # Cancelling the fetch hangs up on the server.
         self.done = defer.Deferred(self._cancel)
 
     def buildProtocol(self, addr):
         self.proto = Collector(self.send)
         self.proto.factory = self
-        if self.on_connect is not None:
-            self.proto.made.addCallback(lambda _: self.on_connect.callback(None))
+        self.proto.made.addCallback(self._made)
         self.proto.lost.addCallback(self._finished)
         return self.proto
+
+    def _made(self, proto):
+        if self.cancelled:
+            proto.transport.abortConnection()
+        elif self.on_connect is not None:
+            self.on_connect.callback(None)
 
     def _finished(self, data):
         d, self.done = self.done, None
@@ -61,12 +67,14 @@ class _CollectFactory(protocol.ClientFactory):
 
     def _cancel(self, d):
         # A client that gives up resets the connection: a FIN would only be
-        # a half-close, which a server may rightly answer in full.
+        # a half-close, which a server may rightly answer in full. If our
+        # side has not seen the connect complete yet (the server may have),
+        # closing now would send a FIN, so the reset waits for the connect;
+        # a connect that fails needs nothing.
         self.done = None
+        self.cancelled = True
         if self.proto is not None and self.proto.transport is not None:
             self.proto.transport.abortConnection()
-        else:
-            self.connector.stopConnecting()
 
     def clientConnectionFailed(self, connector, reason):
         d, self.done = self.done, None
