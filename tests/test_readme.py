@@ -432,8 +432,7 @@ class CitationsTest(TestCase):
     def test_every_test_column_is_filled(self):
         """In every table with a "test" column (the maps, the faults tables,
         the examples and exercises), each row names a test. Map rows with no
-        program (Parts 1, 20-22) are the only ones allowed to leave it empty,
-        and a row may say "the same" as the row above it."""
+        program (Parts 1, 20-22) are the only ones allowed to leave it empty."""
         empty, rows = [], 0
         for readme in readmes():
             for header, body in tables(readme.read_text(encoding="utf-8")):
@@ -443,7 +442,7 @@ class CitationsTest(TestCase):
                 for cells in body:
                     rows += 1
                     cell = cells[col] if col < len(cells) else ""
-                    if cited_tests_in(cell) or cell == "the same":
+                    if cited_tests_in(cell):
                         continue
                     if readme == TOP and not expand(cells[1]):
                         continue
