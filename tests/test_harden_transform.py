@@ -94,6 +94,19 @@ class SlowRequestInMemoryTest(TestCase):
         proto.connectionLost(None)
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_client_bytes_are_logged_as_text_never_bytes(self):
+        # REVIEW 10: the log showed "it starts b'007:cummingsify,'".
+        cases = [(b"007:cummingsify,", "'007:cummingsify,'"),
+                 (b"\xff\xfe:\r\n", r"'\xff\xfe:\r\n'"),  # escaped: one line
+                 ("x:é'".encode(), r"'x:é\''")]
+        for sent, _ in cases:
+            proto, transport = self.connect()
+            proto.dataReceived(sent)
+            self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.log, [
+            f"Rejected a request from {PEER}: malformed netstring: it starts {shown}"
+            for _, shown in cases])
+
     def test_option_default_60_and_bad_values(self):
         options = plugin.Options()
         options.parseOptions([])

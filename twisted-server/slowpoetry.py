@@ -24,6 +24,11 @@ schedule. What this buys, measured with thousands of clients, is in
 bench/README.md. A client that leaves early is simply dropped from the
 set, so no timer can fire into a closed transport.
 
+Catching up covers only time while clients are connected. Each time the
+server goes from idle to busy it starts a fresh withCount loop: a restarted
+one would count the idle spell too, and the first client after a pause
+would get all of that time's chunks at once.
+
     python twisted-server/slowpoetry.py --port 10000 --num-bytes 30 --delay 0.1 poetry/ecstasy.txt
 """
 
@@ -99,12 +104,16 @@ class PoetryFactory(ServerFactory):
         self.num_bytes = num_bytes
         self.delay = delay
         self.clients = set()
-        self.ticker = LoopingCall.withCount(self.tick)
-        if clock is not None:
-            self.ticker.clock = clock
+        self.clock = clock
+        self.ticker = None
 
     def ensure_ticking(self):
-        if self.clients and not self.ticker.running:
+        if self.clients and (self.ticker is None or not self.ticker.running):
+            # A fresh loop each time: withCount counts the intervals since
+            # the loop's last call, idle ones included, across a stop/start.
+            self.ticker = LoopingCall.withCount(self.tick)
+            if self.clock is not None:
+                self.ticker.clock = self.clock
             # The first chunk went out on connect, so wait one DELAY.
             self.ticker.start(self.delay, now=False)
 
@@ -116,7 +125,7 @@ class PoetryFactory(ServerFactory):
             self.ticker.stop()
 
     def stopFactory(self):
-        if self.ticker.running:
+        if self.ticker is not None and self.ticker.running:
             self.ticker.stop()
 
 

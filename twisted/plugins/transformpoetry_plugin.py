@@ -77,6 +77,24 @@ class Rejected(Exception):
     """A request the server will not serve; the message says why."""
 
 
+def quote(data):
+    """Bytes from a client, for the log: quoted text, never a b'...'.
+    UTF-8 is shown as text; control characters, quotes and bytes that are
+    not UTF-8 are escaped (\\r, \\', \\xff), so the line stays one line."""
+    shown = []
+    for char in data.decode("utf-8", "surrogateescape"):
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8
+            shown.append(f"\\x{code - 0xDC00:02x}")
+        elif char in "'\\":
+            shown.append("\\" + char)
+        elif char.isprintable():
+            shown.append(char)
+        else:
+            shown.append(repr(char)[1:-1])  # \\n, \\x00, ...
+    return "'" + "".join(shown) + "'"
+
+
 def shorten(text, limit=40):
     """repr() of a client-supplied string, cut short for the log."""
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
@@ -126,7 +144,7 @@ class TransformProtocol(NetstringReceiver, TimeoutMixin):
             more = "..." if len(digits) == HEAD else ""
             return (f"too long: a netstring of {digits.decode()}{more} bytes, "
                     f"over the limit of {self.MAX_LENGTH}")
-        return f"malformed netstring: it starts {self.head!r}"
+        return f"malformed netstring: it starts {quote(self.head)}"
 
     def stringReceived(self, request):
         if self.done:
