@@ -35,7 +35,7 @@ from tests.support.finger import (
     dead_port, find_service, finger_query, http_get, irc_server, irc_tester, load_step, serve_web,
     set_status, stand_in_finger, start_application, start_step, step_argv, temp_dir,
 )
-from tests.support.finger import with_certificate, with_homes  # steps 17-28
+from tests.support.finger import send_half_closed, with_certificate, with_homes  # steps 17-28
 from tests.support.spec import VersionSpec
 
 QUERIES = ("moshez", "nosuchuser", "/W moshez", "zoë")
@@ -145,6 +145,15 @@ def then_ask_on_irc(testcase, srv):
     yield srv.wait_for(f"irc signed on to 127.0.0.1:{port} as fingerbot")
 
 
+@defer.inlineCallbacks
+def then_half_close(testcase, srv):
+    """Steps 17-28, for real: asked as the README asks, `printf 'moshez\\r\\n'
+    | nc -N`, which half-closes right after the line; the answer still comes
+    (19b's comes from a program, after the half-close has arrived)."""
+    got = yield send_half_closed(srv.ports["finger"], "moshez")
+    testcase.assertEqual(got, expected_bytes(testcase.row.answers["moshez"]))
+
+
 # --- the table -------------------------------------------------------------------
 
 HAPPY, TRES_BIEN = "Happy and well", "Très bien, merci"
@@ -176,32 +185,41 @@ STEPS = (
     # Users from finger/etc.users; no IRC bot in these runs (the bot of steps
     # 17-28 is tested in-process, in tests/test_finger_frontends.py).
     Step("Finger17", "finger/finger17.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger18", "finger/finger18.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger19", "finger/finger19.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger19a", "finger/finger19a.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "setter", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "setter", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     # The name reaches finger(1) after "--", so that no name is an option.
     Step("Finger19b", "finger/finger19b.tac", "argument: --\nargument: moshez",
          NO_SUCH_USER, "argument: --\nargument: zoë",
          roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
-         prepare=with_stand_in_finger),
+         prepare=with_stand_in_finger,
+         then=then_half_close),
     Step("Finger19c", "finger/finger19c.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}, prepare=with_homes),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}, prepare=with_homes,
+         then=then_half_close),
     Step("Finger20", "finger/finger20.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger21", "finger/finger21.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
          roles=("finger", "web", "pb"),
-         env={"FINGER_IRC_SERVER": "", "FINGER_PB_PORT": "0"}),
+         env={"FINGER_IRC_SERVER": "", "FINGER_PB_PORT": "0"}, then=then_half_close),
     Step("Finger22", "finger/finger22.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
          roles=("finger", "web", "pb", "https"), env={"FINGER_IRC_SERVER": ""},
-         prepare=with_certificate),
+         prepare=with_certificate,
+         then=then_half_close),
     # The organized finger's short tac; FINGER_CERT set turns HTTPS on.
     Step("FingerTac", "finger/finger.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
          roles=("finger", "setter", "web", "https", "pb"), env={"FINGER_IRC_SERVER": ""},
-         prepare=with_certificate),
+         prepare=with_certificate,
+         then=then_half_close),
 )
 
 
