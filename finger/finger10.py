@@ -19,7 +19,9 @@ Departures from the original listing:
   a host.
 - The HTTP status is checked: 200 is the status, 404 is "No such user",
   anything else (and a dead server, and a page over 64 KiB) is an internal
-  error, logged once. The whole fetch gets 10 seconds.
+  error. The whole fetch gets 10 seconds. A web server that cannot be
+  reached or gives no status page is logged as one warning line; only an
+  unexpected failure is logged with its traceback.
 - https:// prefixes need Twisted's TLS extra (pip install twisted[tls]).
 """
 
@@ -29,11 +31,12 @@ import sys
 from urllib.parse import quote
 
 from twisted.internet import defer, protocol, reactor
-from twisted.internet.error import CannotListenError
+from twisted.internet.error import CannotListenError, ConnectError, ConnectionDone
 from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
 from twisted.protocols import basic, policies
-from twisted.internet.error import ConnectionDone
-from twisted.web.client import Agent, RedirectAgent, ResponseDone
+from twisted.web.client import (
+    Agent, RedirectAgent, ResponseDone, ResponseFailed, ResponseNeverReceived,
+)
 from twisted.web.http import PotentialDataLoss
 
 log = Logger(namespace="finger")
@@ -142,7 +145,21 @@ class FingerFactory(protocol.ServerFactory):
             raise PageError(f"{url}: no page within {timeout} seconds")
 
         d.addTimeout(self.timeout, reactor, onTimeoutCancel=timedOut)
+        d.addErrback(self.fetchFailed, url)
         return d
+
+    def fetchFailed(self, failure, url):
+        """A web server that is down, slow or wrong is to be expected: one
+        warning line, and the client is told. Anything else goes on to the
+        protocol's errback, which logs it with its traceback."""
+        if failure.check(PageError):
+            reason = failure.getErrorMessage()
+        elif failure.check(ConnectError, ResponseFailed, ResponseNeverReceived):
+            reason = f"{url}: {failure.getErrorMessage()}"
+        else:
+            return failure
+        log.warn("cannot fetch a status: {reason}", reason=reason)
+        return "Internal error in server"
 
     def gotResponse(self, response, url):
         reader = PageReader(url)

@@ -13,7 +13,8 @@ Departures from the original listing:
 - No Application("finger", uid=1, gid=1): twistd then switches to uid 1 at
   start-up, which fails for anyone who is not root, so every reader saw an
   error. To drop privileges after binding port 79, ask twistd:
-  `sudo twistd -ny -u nobody -g nogroup finger/finger11.tac`.
+  `sudo twistd -n --pidfile= -u nobody -g nogroup -y finger/finger11.tac`
+  (no pid file: one written as root could not be removed by nobody).
 - Ports and interface come from FINGER_PORT (default 79, as the text) and
   FINGER_IFACE (default 127.0.0.1); the finger port is announced as
   "finger listening on HOST:PORT" (LoggedTCPServer); a bad value, or a port
@@ -132,7 +133,8 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {e}")
+            raise SystemExit(f"{NAME}: {self.role} cannot listen on "
+                             f"{e.interface}:{e.port}: {e.socketError}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

@@ -19,7 +19,8 @@ Departures from the original listing, besides step 11's:
   reactor. Here a connection is used only when it sent exactly a user name
   and a status (a trailing empty line is fine); anything else is ignored
   and logged, and so is a client silent for 60 seconds. It decodes UTF-8;
-  the factory keeps str.
+  the factory keeps str. A control character in a status (a bare CR, an
+  escape) becomes a space, so it never reaches a finger client.
 - The setter's port comes from FINGER_SETTER_PORT (default 1079, as the
   text) and is announced as "setter listening on 127.0.0.1:PORT". It never
   follows FINGER_IFACE: whoever can reach it can change any status.
@@ -39,6 +40,8 @@ log = Logger(namespace="finger")
 
 # What the setter accepts as a user name: no spaces, no control characters.
 PLAIN_USER = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}\Z")
+# Control characters, which a status must not carry (TAB is kept).
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def query_user(line):
@@ -125,7 +128,9 @@ class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
             if line.strip():
                 self.reject("more than two lines")
             return
-        self.lines.append(line.strip())
+        # A bare CR or another control character would reach finger clients
+        # as is (RFC 1288 asks servers to filter them): make it a space.
+        self.lines.append(CONTROL.sub(" ", line).strip())
 
     def lineLengthExceeded(self, line):
         self.reject(f"a line over {self.MAX_LENGTH} bytes")
@@ -207,7 +212,8 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {e}")
+            raise SystemExit(f"{NAME}: {self.role} cannot listen on "
+                             f"{e.interface}:{e.port}: {e.socketError}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

@@ -34,6 +34,8 @@ log = Logger(namespace="finger")
 
 # What the setter accepts as a user name: no spaces, no control characters.
 PLAIN_USER = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}\Z")
+# Control characters, which a status must not carry (TAB is kept).
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def query_user(line):
@@ -120,7 +122,9 @@ class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
             if line.strip():
                 self.reject("more than two lines")
             return
-        self.lines.append(line.strip())
+        # A bare CR or another control character would reach finger clients
+        # as is (RFC 1288 asks servers to filter them): make it a space.
+        self.lines.append(CONTROL.sub(" ", line).strip())
 
     def lineLengthExceeded(self, line):
         self.reject(f"a line over {self.MAX_LENGTH} bytes")
@@ -206,7 +210,8 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {e}")
+            raise SystemExit(f"{NAME}: {self.role} cannot listen on "
+                             f"{e.interface}:{e.port}: {e.socketError}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

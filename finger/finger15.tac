@@ -41,6 +41,8 @@ log = Logger(namespace="finger")
 
 # A user name in the status file: no spaces, no control characters.
 PLAIN_USER = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}\Z")
+# Control characters, which a status must not carry (TAB is kept).
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def query_user(line):
@@ -217,7 +219,9 @@ class FingerService(service.Service):
                 log.warn("{file}, line {number}: skipped, not 'user: status': {line!r}",
                          file=self.filename, number=number, line=line)
                 continue
-            users[user] = status.strip()
+            # No control characters reach a client (RFC 1288 asks servers
+            # to filter them); TAB is kept.
+            users[user] = CONTROL.sub(" ", status).strip()
         # A new dict, not an update: users removed from the file are gone.
         self.users = users
         log.info("read {n} users from {file}", n=len(users), file=self.filename)
@@ -280,7 +284,8 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {e}")
+            raise SystemExit(f"{NAME}: {self.role} cannot listen on "
+                             f"{e.interface}:{e.port}: {e.socketError}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

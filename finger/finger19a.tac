@@ -22,6 +22,9 @@ Departures from the original listing:
   UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
   str (never Binary), IRC never shows a b'...'.
 - putChild takes bytes (a str is a TypeError since Twisted 22.10).
+- The finger protocol takes a half-close (IHalfCloseableProtocol): a client
+  that shuts its side after the query, as `nc -N` does, still gets the
+  answer; one that hangs up first cancels the query.
 - Every Deferred gets an errback: finger answers "Internal error in server",
   the web a 500 page, XML-RPC a Fault, IRC a short line; logged once.
 - The web escapes everything with html.escape and renders no static.Data
@@ -48,6 +51,7 @@ from zope.interface import Interface, implementer
 from twisted.application import internet, service
 from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.internet.error import CannotListenError
+from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.logger import Logger
 from twisted.protocols import basic, policies
 from twisted.python import components
@@ -95,17 +99,34 @@ def finger_query(line):
     return query
 
 
+@implementer(IHalfCloseableProtocol)
 class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    """One query, one answer. A client may half-close right after its query
+    (`nc -N` does): that is "no more from me", and the answer still comes,
+    however long the backend takes. A client that hangs up before its answer
+    cancels the query (the backend stops, if it can)."""
     delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
     MAX_LENGTH = 1024
     timeOut = 60  # an idle client is dropped, not held for ever
 
     def connectionMade(self):
         self.answered = False
+        self.pending = None  # the backend's Deferred, until it fires
         self.setTimeout(self.timeOut)
+
+    def readConnectionLost(self):
+        # The client has sent all it will: answer the query it sent, if any.
+        if not self.answered:
+            self.transport.loseConnection()
+
+    def writeConnectionLost(self):
+        pass  # never asked for: this protocol does not half-close
 
     def connectionLost(self, reason):
         self.setTimeout(None)
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.cancel()  # nobody is left to answer
 
     def lineReceived(self, line):
         if self.answered:
@@ -113,15 +134,20 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         self.answered = True
         self.setTimeout(None)
         user = finger_query(line)
-        d = defer.maybeDeferred(self.factory.getUser, user)
+        d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
         d.addErrback(self.failed, user)
         d.addCallback(self.answer)
 
     def failed(self, failure, user):
+        if failure.check(defer.CancelledError):
+            return None  # cancelled by connectionLost: not an error
         log.failure("finger query for {user!r} failed", failure, user=user)
         return INTERNAL_ERROR
 
     def answer(self, status):
+        self.pending = None
+        if status is None:
+            return  # the client has gone
         self.transport.write(status.encode("utf-8") + b"\r\n")
         self.transport.loseConnection()
 

@@ -23,7 +23,10 @@ What it gets right:
   one line; never a silent wait.
 - The answer is decoded from UTF-8 and encoded again at the edge.
 
-Departures from the original: a timeout on both halves and a size limit;
+Departures from the original: the front-end takes a half-close (a client
+that shuts its side after the query, as `nc -N` does, still gets the
+answer; one that hangs up first drops the upstream connection); a
+timeout on both halves and a size limit;
 endpoints (HostnameEndpoint, connectProtocol) instead of a ClientFactory
 with a Deferred attribute; no uid/gid in Application(); the ports come from
 FINGER_* variables; getUsers lists nobody, as in the text.
@@ -37,6 +40,7 @@ from zope.interface import Interface, implementer
 
 from twisted.application import internet, service
 from twisted.internet import defer, endpoints, error, protocol, reactor
+from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.logger import Logger
 from twisted.protocols import basic, policies
 from twisted.python import components
@@ -76,7 +80,8 @@ class FingerClient(protocol.Protocol, policies.TimeoutMixin):
         self.timeout = timeout
         self.buffer = b""
         self.timedOut = False
-        self.done = defer.Deferred()
+        # Cancelled when our own client hangs up: drop the upstream too.
+        self.done = defer.Deferred(lambda d: self.transport.abortConnection())
 
     def connectionMade(self):
         self.setTimeout(self.timeout)
@@ -95,6 +100,8 @@ class FingerClient(protocol.Protocol, policies.TimeoutMixin):
 
     def connectionLost(self, reason):
         self.setTimeout(None)
+        if self.done.called:
+            return  # cancelled
         if self.timedOut:
             self.done.errback(defer.TimeoutError())
         else:
@@ -168,17 +175,33 @@ def finger_query(line):
     return query
 
 
+@implementer(IHalfCloseableProtocol)
 class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
+    """One query, one answer. A client may half-close right after its query
+    (`nc -N` does): the answer still comes once the upstream has given it. A
+    client that hangs up before its answer cancels the upstream query."""
     delimiter = b"\n"
     MAX_LENGTH = 1024
     timeOut = 60
 
     def connectionMade(self):
         self.answered = False
+        self.pending = None  # the upstream query's Deferred, until it fires
         self.setTimeout(self.timeOut)
+
+    def readConnectionLost(self):
+        # The client has sent all it will: answer the query it sent, if any.
+        if not self.answered:
+            self.transport.loseConnection()
+
+    def writeConnectionLost(self):
+        pass  # never asked for: this protocol does not half-close
 
     def connectionLost(self, reason):
         self.setTimeout(None)
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.cancel()  # nobody is left to answer
 
     def lineReceived(self, line):
         if self.answered:
@@ -186,11 +209,13 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         self.answered = True
         self.setTimeout(None)
         query = finger_query(line)
-        d = defer.maybeDeferred(self.factory.getUser, query)
+        d = self.pending = defer.maybeDeferred(self.factory.getUser, query)
         d.addErrback(self.failed, query)
         d.addCallback(self.answer)
 
     def failed(self, failure, query):
+        if failure.check(defer.CancelledError, error.ConnectingCancelledError):
+            return None  # cancelled by connectionLost: not an error
         if failure.check(UpstreamError):
             log.warn("proxy: {query!r}: {reason}", query=query,
                      reason=failure.getErrorMessage())
@@ -199,6 +224,9 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         return INTERNAL_ERROR
 
     def answer(self, status):
+        self.pending = None
+        if status is None:
+            return  # the client has gone
         self.transport.write(status.encode("utf-8") + b"\r\n")
         self.transport.loseConnection()
 

@@ -35,7 +35,7 @@ from tests.support.finger import (
     dead_port, find_service, finger_query, http_get, irc_server, irc_tester, load_step, serve_web,
     set_status, stand_in_finger, start_application, start_step, step_argv, temp_dir,
 )
-from tests.support.finger import with_certificate, with_homes  # steps 17-28
+from tests.support.finger import send_half_closed, with_certificate, with_homes  # steps 17-28
 from tests.support.spec import VersionSpec
 
 QUERIES = ("moshez", "nosuchuser", "/W moshez", "zoë")
@@ -145,6 +145,15 @@ def then_ask_on_irc(testcase, srv):
     yield srv.wait_for(f"irc signed on to 127.0.0.1:{port} as fingerbot")
 
 
+@defer.inlineCallbacks
+def then_half_close(testcase, srv):
+    """Steps 17-28, for real: asked as the README asks, `printf 'moshez\\r\\n'
+    | nc -N`, which half-closes right after the line; the answer still comes
+    (19b's comes from a program, after the half-close has arrived)."""
+    got = yield send_half_closed(srv.ports["finger"], "moshez")
+    testcase.assertEqual(got, expected_bytes(testcase.row.answers["moshez"]))
+
+
 # --- the table -------------------------------------------------------------------
 
 HAPPY, TRES_BIEN = "Happy and well", "Très bien, merci"
@@ -176,32 +185,41 @@ STEPS = (
     # Users from finger/etc.users; no IRC bot in these runs (the bot of steps
     # 17-28 is tested in-process, in tests/test_finger_frontends.py).
     Step("Finger17", "finger/finger17.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger18", "finger/finger18.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger19", "finger/finger19.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger19a", "finger/finger19a.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "setter", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "setter", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     # The name reaches finger(1) after "--", so that no name is an option.
     Step("Finger19b", "finger/finger19b.tac", "argument: --\nargument: moshez",
          NO_SUCH_USER, "argument: --\nargument: zoë",
          roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
-         prepare=with_stand_in_finger),
+         prepare=with_stand_in_finger,
+         then=then_half_close),
     Step("Finger19c", "finger/finger19c.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}, prepare=with_homes),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}, prepare=with_homes,
+         then=then_half_close),
     Step("Finger20", "finger/finger20.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
-         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""}),
+         roles=("finger", "web"), env={"FINGER_IRC_SERVER": ""},
+         then=then_half_close),
     Step("Finger21", "finger/finger21.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
          roles=("finger", "web", "pb"),
-         env={"FINGER_IRC_SERVER": "", "FINGER_PB_PORT": "0"}),
+         env={"FINGER_IRC_SERVER": "", "FINGER_PB_PORT": "0"}, then=then_half_close),
     Step("Finger22", "finger/finger22.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
          roles=("finger", "web", "pb", "https"), env={"FINGER_IRC_SERVER": ""},
-         prepare=with_certificate),
+         prepare=with_certificate,
+         then=then_half_close),
     # The organized finger's short tac; FINGER_CERT set turns HTTPS on.
     Step("FingerTac", "finger/finger.tac", FILE_HAPPY, NO_SUCH_USER, TRES_BIEN,
          roles=("finger", "setter", "web", "https", "pb"), env={"FINGER_IRC_SERVER": ""},
-         prepare=with_certificate),
+         prepare=with_certificate,
+         then=then_half_close),
 )
 
 
@@ -222,6 +240,12 @@ class FingerSpec(VersionSpec):
             got = yield finger_query(srv.ports["finger"], query)
             if got != expected_bytes(answer):
                 wrong.append(f"{query!r}: expected {expected_bytes(answer)!r}, got {got!r}")
+        # Asked as the README asks, `echo moshez | nc -N`: a bare LF, then a
+        # half-close at once, which must not make the step drop its answer.
+        got = yield send_half_closed(srv.ports["finger"], b"moshez\n")
+        if got != expected_bytes(row.answers["moshez"]):
+            wrong.append(f"'moshez' with a half-close: expected "
+                         f"{expected_bytes(row.answers['moshez'])!r}, got {got!r}")
         self.assertEqual(wrong, [], "\n".join(wrong) + "\n" + srv.output.decode(errors="replace"))
         if row.then is not None:
             yield row.then(self, srv)
@@ -647,15 +671,38 @@ class Step10Test(TestCase):
             self.assertEqual((query, got), (query, expected_bytes(answer)))
         # The user name is one quoted path segment: it adds no path or query.
         self.assertIn("/~a%2Fb%3Fc%3Dd%23e", seen)
-        errors = self.flushLoggedErrors(self.module.PageError)
-        self.assertEqual(len(errors), 2)
+        # A wrong web server is one warning each, with no traceback.
+        warned = [line for line in self.log if line.startswith("cannot fetch a status: ")]
+        self.assertEqual(warned, [
+            f"cannot fetch a status: http://127.0.0.1:{web}/~broken: HTTP status 500",
+            f"cannot fetch a status: http://127.0.0.1:{web}/~big: "
+            f"the page is over {64 * 1024} bytes",
+        ])
 
     @defer.inlineCallbacks
     def test_dead_web_server(self):
-        port = self.serve(f"http://127.0.0.1:{dead_port(self)}/~")
+        dead = dead_port(self)
+        port = self.serve(f"http://127.0.0.1:{dead}/~")
         got = yield finger_query(port, "moshez")
         self.assertEqual(got, b"Internal error in server\r\n")
-        self.assertEqual(len(self.flushLoggedErrors(ConnectionRefusedError)), 1)
+        self.assertEqual(self.log, [
+            f"cannot fetch a status: http://127.0.0.1:{dead}/~moshez: "
+            f"Connection was refused by other side: 111: Connection refused."])
+
+    @defer.inlineCallbacks
+    def test_unexpected_failure_keeps_its_traceback(self):
+        """A bug (here: the page cannot be decoded into an answer) is not a
+        network error: the protocol's errback logs it with its traceback."""
+        web = serve_web(self, {"/~moshez": b"Happy"})
+        factory = self.module.FingerFactory(f"http://127.0.0.1:{web}/~")
+
+        def broken(body, code, url):
+            raise KeyError("a bug")
+
+        factory.gotPage = broken
+        got = yield finger_query(listen(self, factory), "moshez")
+        self.assertEqual(got, b"Internal error in server\r\n")
+        self.assertEqual(len(self.flushLoggedErrors(KeyError)), 1)
 
     @defer.inlineCallbacks
     def test_silent_web_server_times_out(self):
@@ -663,9 +710,9 @@ class Step10Test(TestCase):
         port = self.serve(f"http://127.0.0.1:{silent}/~", timeout=0.2)
         got = yield finger_query(port, "moshez")
         self.assertEqual(got, b"Internal error in server\r\n")
-        errors = self.flushLoggedErrors(self.module.PageError)
-        self.assertEqual(len(errors), 1)
-        self.assertIn("no page within 0.2 seconds", str(errors[0].value))
+        self.assertEqual(self.log, [
+            f"cannot fetch a status: http://127.0.0.1:{silent}/~moshez: "
+            f"no page within 0.2 seconds"])
 
 
 # --- steps 11-16 in this process ------------------------------------------------------
@@ -698,6 +745,11 @@ class SetterTest(TestCase):
         for user, status in (("bob", b"at home"), ("carol", b"in Paris")):
             got = yield finger_query(finger, user)
             self.assertEqual((rel, got), (rel, status + b"\r\n"))
+        # A bare CR (or any control character but TAB) never reaches a
+        # finger client: RFC 1288 asks servers to filter them.
+        yield set_status(setter, None, None, raw=b"dave\r\nfoo\rPRIVMSG x :y\x1b[31m\tz\r\n")
+        got = yield finger_query(finger, "dave")
+        self.assertEqual((rel, got), (rel, b"foo PRIVMSG x :y [31m\tz\r\n"))
         # Junk changes nothing, is logged, and raises nothing.
         junk = {
             b"": "0 line(s) instead of two",
@@ -782,12 +834,13 @@ class StatusFileTest(TestCase):
 
         yield ask({"moshez": "happy", "zoë": "là"})
         with open(users, "w", encoding="utf-8") as f:
-            f.write("# moshez is gone\nzoë: ici\nno colon here\ntwo words: x\nbob:  out  \n")
+            f.write("# moshez is gone\nzoë: ici\nno colon here\ntwo words: x\nbob:  out  \n"
+                    "eve: red\x1b[31m\x07\ttab\n")
         clock.advance(4.9)
         yield ask({"moshez": "happy"})  # not yet: the period is 5 s
         clock.advance(0.1)
         yield ask({"moshez": NO_SUCH_USER, "zoë": "ici", "bob": "out",
-                   "two words": NO_SUCH_USER})
+                   "two words": NO_SUCH_USER, "eve": "red [31m \ttab"})
         skipped = [line for line in log if "skipped, not 'user: status'" in line]
         self.assertEqual(len(skipped), 2, log)
         self.assertIn(f"{users}, line 3: skipped, not 'user: status': 'no colon here'", skipped)
@@ -800,7 +853,7 @@ class StatusFileTest(TestCase):
         yield ask({"bob": "out"})
         cannot = [line for line in log if line.startswith(f"cannot read {users}")]
         self.assertEqual(len(cannot), 1, log)
-        self.assertTrue(cannot[0].endswith("keeping the 2 users I had"), cannot)
+        self.assertTrue(cannot[0].endswith("keeping the 3 users I had"), cannot)
         os.rename(users + ".away", users)
         with open(users, "a", encoding="utf-8") as f:
             f.write("carol: back\n")
@@ -1020,9 +1073,24 @@ class TacConfigurationTest(TestCase):
             with self.assertRaises(SystemExit) as caught:
                 service.IService(app).privilegedStartService()
             self.assertEqual(caught.exception.code,
-                             f"{os.path.basename(rel)}: Couldn't listen on 127.0.0.1:{taken}: "
-                             f"[Errno 98] Address already in use.")
+                             f"{os.path.basename(rel)}: finger cannot listen on 127.0.0.1:{taken}: "
+                             f"[Errno 98] Address already in use")
             # (The finger port is each tac's first: nothing was bound before it.)
+
+    @defer.inlineCallbacks
+    def test_setter_port_taken(self):
+        """A reader who moves only finger to 1079 learns that it is the setter
+        that clashed (both default to 1079)."""
+        taken = listen(self, protocol.ServerFactory())
+        for rel in ("finger/finger12.tac", "finger/finger13.tac"):
+            app = load_step(rel, {"FINGER_SETTER_PORT": str(taken)})
+            with self.assertRaises(SystemExit) as caught:
+                service.IService(app).privilegedStartService()
+            self.assertEqual(caught.exception.code,
+                             f"{os.path.basename(rel)}: setter cannot listen on "
+                             f"127.0.0.1:{taken}: [Errno 98] Address already in use")
+            # The finger port, bound first, is let go.
+            yield service.IService(app).stopService()
 
     @defer.inlineCallbacks
     def test_as_a_reader_sees_them(self):

@@ -5,7 +5,8 @@ makeService) loaded in-process on free loopback ports. The same three users
 -- `moshez`, an unknown user and a non-ASCII user -- are asked on every
 front-end the step has, each with a real client:
 
-    finger   a TCP client sending "USER\\r\\n"
+    finger   a TCP client sending "USER\\r\\n" and half-closing at once,
+             as the README's `nc -N` does
     web      twisted.web's Agent, GET /USER (URL-quoted UTF-8)
     https    the standard library's TLS client (ssl + http.client), trusting
              a throwaway self-signed certificate made by the test
@@ -38,11 +39,12 @@ import xmlrpc.client
 from unittest import mock
 from urllib.parse import quote
 
-from zope.interface import implementer
+from zope.interface import alsoProvides, implementer
 
 from twisted.application import service
 from twisted.cred import checkers, credentials, portal
 from twisted.internet import defer, protocol, reactor, task, threads
+from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.internet.testing import StringTransport
 from twisted.protocols import basic, policies
 from twisted.python import components
@@ -53,7 +55,7 @@ from twisted.words import service as words
 
 from tests import support
 from tests.support import fetch, path, poll
-from tests.support.finger import make_certificate, write_homes
+from tests.support.finger import make_certificate, send_half_closed, write_homes
 from tests.support.spec import VersionSpec
 
 INTERNAL_ERROR = "Internal error in server"
@@ -71,9 +73,28 @@ THREE = [
 
 # -- helpers for loading a step in-process --------------------------------------
 
+class _HalfCloseableWrapper(policies.ProtocolWrapper):
+    """A ProtocolWrapper that hands a half-close on to a wrapped protocol
+    that takes one (policies.ProtocolWrapper does not, and TCP would then
+    turn the client's FIN into connectionLost before the step saw it)."""
+
+    def makeConnection(self, transport):
+        super().makeConnection(transport)  # replaces what self provides
+        if IHalfCloseableProtocol.providedBy(self.wrappedProtocol):
+            alsoProvides(self, IHalfCloseableProtocol)
+
+    def readConnectionLost(self):
+        self.wrappedProtocol.readConnectionLost()
+
+    def writeConnectionLost(self):
+        self.wrappedProtocol.writeConnectionLost()
+
+
 class TrackingFactory(policies.WrappingFactory):
     """Wraps a server factory and tells when its last connection is gone,
     so a test can leave the reactor clean without guessing."""
+
+    protocol = _HalfCloseableWrapper
 
     def __init__(self, wrapped):
         super().__init__(wrapped)
@@ -244,7 +265,10 @@ def irc_tester(testcase, port, realm, bot="fingerbot"):
 # -- the clients ---------------------------------------------------------------------
 
 def ask_finger(port, query):
-    d = fetch(port, query.encode("utf-8") + b"\r\n")
+    """Ask as `printf 'QUERY\\r\\n' | nc -N 127.0.0.1 PORT` does (the README's
+    way): send the query and half-close at once. A step must still answer.
+    (tests/test_finger.py asks without the half-close.)"""
+    d = send_half_closed(port, query)
     return d.addCallback(lambda data: data.decode("utf-8"))
 
 
@@ -1256,3 +1280,142 @@ class StatusFileTest(StepTestCase):
 
     def test_finger_tac(self):
         return self.check("finger/finger.tac")
+
+
+# -- a half-close is not a hang-up; a hang-up stops the work -------------------------
+
+class HalfCloseProtocolTest(TestCase):
+    """The finger protocol of steps 18-28 and the proxy, on StringTransport,
+    with a backend whose answer the test gives by hand: after the client's
+    half-close (readConnectionLost, what `nc -N` sends after its line) the
+    answer still comes; a half-close before any query closes; a hang-up
+    (connectionLost) cancels the backend's Deferred and logs nothing."""
+
+    TACS = ("finger18.tac", "finger19.tac", "finger19a.tac", "finger19b.tac",
+            "finger19c.tac", "finger20.tac", "finger21.tac", "finger22.tac",
+            "finger.tac", "fingerproxy.tac")
+
+    factories = None
+
+    def setUp(self):
+        if HalfCloseProtocolTest.factories is None:
+            tmp = tempfile.mkdtemp()
+            try:
+                users = os.path.join(tmp, "etc.users")
+                with open(users, "w", encoding="utf-8") as f:
+                    f.write(USERS_FILE)
+                env = {"FINGER_USERS_FILE": users, "FINGER_IRC_SERVER": "",
+                       "FINGER_CERT": make_certificate(tmp)}
+                HalfCloseProtocolTest.factories = {
+                    name: self.finger_factory(load_tac(f"finger/{name}", env))
+                    for name in self.TACS}
+            finally:
+                shutil.rmtree(tmp, True)
+
+    @staticmethod
+    def finger_factory(top):
+        (s,) = [s for s in services(top) if getattr(s, "role", None) in ("finger", "proxy")]
+        return s.args[1]
+
+    def connect(self, name):
+        """A protocol of step `name` whose backend answers with `asked[0]`,
+        a Deferred that records whether it was cancelled."""
+        factory = self.factories[name]
+        cancelled, asked = [], []
+
+        def getUser(user):
+            asked.append(defer.Deferred(lambda d: cancelled.append(user)))
+            return asked[-1]
+
+        proto = factory.buildProtocol(None)
+        proto.factory = mock.Mock(getUser=getUser)  # this connection only
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        self.addCleanup(proto.setTimeout, None)
+        return proto, transport, asked, cancelled
+
+    def test_the_answer_comes_after_a_half_close(self):
+        for name in self.TACS:
+            proto, transport, asked, cancelled = self.connect(name)
+            self.assertTrue(IHalfCloseableProtocol.providedBy(proto), name)
+            proto.dataReceived(b"moshez\r\n")
+            proto.readConnectionLost()
+            self.assertEqual((name, transport.value(), transport.disconnecting),
+                             (name, b"", False))
+            asked[0].callback("Happy and well")
+            self.assertEqual((name, transport.value(), transport.disconnecting),
+                             (name, b"Happy and well\r\n", True))
+            proto.connectionLost(None)
+            self.assertEqual(cancelled, [], name)
+
+    def test_a_half_close_before_the_query_ends_the_connection(self):
+        for name in self.TACS:
+            proto, transport, asked, cancelled = self.connect(name)
+            proto.dataReceived(b"mosh")  # no line: not a query
+            proto.readConnectionLost()
+            self.assertEqual((name, transport.value(), transport.disconnecting, asked),
+                             (name, b"", True, []))
+
+    def test_a_hang_up_cancels_the_query(self):
+        for name in self.TACS:
+            proto, transport, asked, cancelled = self.connect(name)
+            proto.dataReceived(b"moshez\r\n")
+            proto.connectionLost(None)
+            self.assertEqual((name, cancelled, transport.value()),
+                             (name, ["moshez"], b""))
+        # A cancelled query is no error: nothing was logged (trial would
+        # fail this test on a logged failure).
+
+
+class HangUpTest(StepTestCase):
+    """With real connections: a client that resets the connection before its
+    answer stops the work behind it -- 19b kills its `finger`, the proxy
+    drops its upstream connection -- long before any timeout would."""
+
+    @defer.inlineCallbacks
+    def test_step19b_kills_the_program(self):
+        self.tac = "finger/finger19b.tac"
+        yield self.load()
+        program = os.path.join(self.tmp, "finger")
+        with open(program, "w") as f:
+            f.write("#!/bin/sh\nexec sleep 60\n")
+        os.chmod(program, 0o755)
+        self.backend.program = program
+        self.backend.timeout = 60  # only the hang-up can end it in time
+        spawned, ended = defer.Deferred(), defer.Deferred()
+        spawn = reactor.spawnProcess
+
+        def spawning(process, *args, **kwargs):
+            processEnded = process.processEnded
+
+            def watched(reason):
+                processEnded(reason)
+                ended.callback(reason.value)  # the exception, not a Failure
+
+            process.processEnded = watched
+            result = spawn(process, *args, **kwargs)
+            spawned.callback(None)
+            return result
+
+        self.patch(reactor, "spawnProcess", spawning)
+        asked = fetch(self.ports["finger"], b"moshez\r\n")
+        yield support.with_timeout(spawned, 10, "finger to be started")
+        asked.cancel()  # a reset, as a client that gives up sends
+        yield self.assertFailure(asked, defer.CancelledError)
+        reason = yield support.with_timeout(ended, 10, "finger to be killed")
+        self.assertEqual(reason.signal, 9)
+
+    @defer.inlineCallbacks
+    def test_the_proxy_drops_its_upstream(self):
+        self.tac = "finger/fingerproxy.tac"
+        yield self.load(FINGER_PROXY_TIMEOUT="60")
+        upstream = support.TestServerFactory()  # accepts, never answers
+        port = support.serve(self, upstream)
+        connected = upstream.next_connection()
+        asked = fetch(self.ports["proxy"], f"moshez@127.0.0.1:{port}\r\n".encode())
+        yield connected
+        dropped = upstream.next_disconnect()
+        asked.cancel()  # a reset, as a client that gives up sends
+        yield self.assertFailure(asked, defer.CancelledError)
+        yield dropped  # within 10 s, not the proxy's 60
+        self.assertEqual(self.log.matching(r"proxy: "), [])

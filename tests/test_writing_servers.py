@@ -24,7 +24,7 @@ from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import fetch, poem_bytes
-from tests.support.finger import make_certificate
+from tests.support.finger import make_certificate, send_half_closed
 
 CALLS = "writing-servers/protocol-calls.py"
 HANDMADE = "writing-servers/handmade-transport.py"
@@ -32,7 +32,9 @@ OPTIONS = "writing-servers/plugin-options.py"
 
 
 class _EchoClient(protocol.Protocol):
-    """Sends one line, hangs up once it has come back."""
+    """What the README's `printf 'hello\\n' | nc -N` does: sends one line and
+    at once shuts its sending side (a half-close); keeps what comes back
+    until the server closes."""
 
     def __init__(self, line):
         self.line = line
@@ -42,11 +44,10 @@ class _EchoClient(protocol.Protocol):
     def connectionMade(self):
         self.port = self.transport.getHost().port
         self.transport.write(self.line)
+        self.transport.loseWriteConnection()
 
     def dataReceived(self, data):
         self.received += data
-        if self.received == self.line:
-            self.transport.loseConnection()
 
     def connectionLost(self, reason):
         self.lost.callback(self.received)
@@ -74,6 +75,7 @@ class ProtocolCallsTest(TestCase):
             f"makeConnection {peer}",
             "connectionMade",
             "dataReceived 'hello\\n'",
+            "readConnectionLost",
             "connectionLost ConnectionDone",
         ])
         self.assertEqual(server.watcher.err, b"")
@@ -91,7 +93,11 @@ class HandmadeTransportTest(TestCase):
 
         poems = yield defer.gatherResults([fetch(poetry_port) for _ in range(3)])
         self.assertEqual(poems, [poem_bytes("ecstasy.txt")] * 3)
-        self.assertEqual((yield fetch(finger_port, b"moshez\r\n")),
+        # The README's commands: today's client, and nc -N (a half-close).
+        out, err, code = yield support.run_script(
+            "twisted-client/get-poetry.py", "--no-transform", str(poetry_port))
+        self.assertEqual((out, err, code), (poem_bytes("ecstasy.txt") + b"\n", b"", 0))
+        self.assertEqual((yield send_half_closed(finger_port, b"moshez\r\n")),
                          b"Happy and well\r\n")
         self.assertEqual((yield fetch(finger_port, b"nobody\r\n")),
                          b"No such user\r\n")
@@ -109,6 +115,20 @@ class HandmadeTransportTest(TestCase):
         port.startListening()
         self.addCleanup(port.stopListening)
         self.assertEqual((yield fetch(port.getHost().port, timeout=20)), big)
+
+    @defer.inlineCallbacks
+    def test_an_answer_queued_at_the_clients_half_close_is_sent(self):
+        # nc -N sends its line and its FIN together: doRead reads the line
+        # (the answer is queued), then the EOF, before doWrite has run.
+        handmade = support.load_script(HANDMADE)
+        finger07 = support.load_script("finger/finger07.py")
+        port = handmade.HandmadePort(
+            reactor, 0, finger07.FingerFactory(moshez="Happy and well"))
+        port.startListening()
+        self.addCleanup(port.stopListening)
+        answers = yield defer.gatherResults([
+            send_half_closed(port.getHost().port, b"moshez\r\n") for _ in range(5)])
+        self.assertEqual(answers, [b"Happy and well\r\n"] * 5)
 
     def test_a_bad_port_is_a_usage_error(self):
         handmade = support.load_script(HANDMADE)

@@ -5,7 +5,7 @@
 two classes and leaves them to you.
 
     python writing-servers/handmade-transport.py --poetry-port 10000 --finger-port 1079
-    python twisted-client/get-poetry.py 10000               (in another terminal)
+    python twisted-client/get-poetry.py --no-transform 10000   (in another terminal)
     printf 'moshez\r\n' | nc -N 127.0.0.1 1079
 
 HandmadePort is the port-like class: startListening opens a listening
@@ -18,6 +18,9 @@ HandmadeTransport is what the protocol sees. To the protocol it offers
 write, writeSequence, loseConnection, getPeer and getHost; to the reactor
 fileno, doRead (recv, then dataReceived), doWrite (send what is queued,
 without blocking) and connectionLost (close the socket, tell the protocol).
+When the peer closes its side while an answer is still queued (as
+`nc -N` does right after its line), doRead stops reading and leaves the
+close to doWrite, once the answer has gone.
 
 The point: the protocols are unchanged. Part 11's PoetryProtocol
 (twisted-server/fastpoetry-1.0.py) and finger step 7's FingerProtocol
@@ -109,6 +112,15 @@ class HandmadeTransport:
         except OSError:
             return CONNECTION_LOST
         if not data:
+            # The peer will send no more. If an answer is still queued (nc
+            # -N sends its line and this EOF at once), returning
+            # CONNECTION_DONE now would make the reactor close the socket
+            # and drop it: stop reading instead, and let doWrite send the
+            # rest and then close.
+            if self.buffer:
+                self.reactor.removeReader(self)
+                self.disconnecting = True
+                return None
             return CONNECTION_DONE  # the peer closed
         self.protocol.dataReceived(data)
         return None

@@ -19,16 +19,31 @@ receives, so you can watch the order for yourself:
     makeConnection IPv4Address(type='TCP', host='127.0.0.1', port=53210)
     connectionMade
     dataReceived 'hello\\n'
+    readConnectionLost
     connectionLost ConnectionDone
+
+and nc prints `hello`. readConnectionLost is the one call the howto does
+not list: `nc -N` shuts its sending side once its input ends (a
+half-close), often in the same instant as the data. A protocol that
+provides IHalfCloseableProtocol hears of that as readConnectionLost, and
+can still answer; one that does not is told connectionLost at once, and
+its echo, still queued, is thrown away. So this one provides it, and
+closes only once the echo has gone (loseConnection sends what is queued
+first).
 
 Departures from the howto: makeConnection takes only the transport (the
 howto's `server` argument is gone); the howto's connectionFailed belongs to
 client factories today (clientConnectionFailed); getPeer() returns an
-IPv4Address, not an ('INET', host, port) tuple.
+IPv4Address, not an ('INET', host, port) tuple; the protocol also takes
+a half-close (IHalfCloseableProtocol, readConnectionLost), which the howto
+does not cover.
 """
 
 import argparse
 
+from zope.interface import implementer
+
+from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.internet.protocol import Factory, Protocol
 
 
@@ -36,6 +51,7 @@ def say(*words):
     print(*words, flush=True)
 
 
+@implementer(IHalfCloseableProtocol)
 class LoggingProtocol(Protocol):
     """Prints each call the framework makes, then does what Protocol does."""
 
@@ -50,6 +66,15 @@ class LoggingProtocol(Protocol):
         # Text inside: show the bytes as text (repr of a str, never b'...').
         say("dataReceived", repr(data.decode("utf-8", "replace")))
         self.transport.write(data)
+
+    def readConnectionLost(self):
+        # The client will send no more (a half-close): echo what is queued,
+        # then close.
+        say("readConnectionLost")
+        self.transport.loseConnection()
+
+    def writeConnectionLost(self):
+        say("writeConnectionLost")  # only after loseWriteConnection: not here
 
     def connectionLost(self, reason):
         say("connectionLost", reason.type.__name__)

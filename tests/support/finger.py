@@ -480,3 +480,46 @@ def with_homes(testcase):
     tests never read a real home directory."""
     return {"FINGER_HOMES": write_homes(temp_dir(testcase), {
         "moshez": "happy and well", "zoë": "Très bien, merci"})}
+
+
+# --- a client that half-closes, as `nc -N` does (helper D2) --------------------
+
+class _HalfClosing(protocol.Protocol):
+    """Sends its bytes, shuts its sending side at once (a FIN: "no more
+    from me", not a hang-up), and keeps every byte until the server closes."""
+
+    def __init__(self, data):
+        self.data = data
+        self.received = b""
+        self.lost = defer.Deferred()
+
+    def connectionMade(self):
+        self.transport.write(self.data)
+        self.transport.loseWriteConnection()
+
+    def dataReceived(self, data):
+        self.received += data
+
+    def connectionLost(self, reason):
+        self.lost.callback(self.received)
+
+
+def send_half_closed(port, data, host="127.0.0.1", timeout=TIMEOUT):
+    """What `printf DATA | nc -N HOST PORT` does: connect, send `data`
+    (bytes; a str is sent as a finger query, UTF-8 plus CRLF), half-close
+    right away, and fire with every byte the server sends until it closes.
+    A server that takes a half-close for a hang-up answers nothing."""
+    if isinstance(data, str):
+        data = data.encode("utf-8") + b"\r\n"
+    client = _HalfClosing(data)
+    d = protocol.ClientCreator(reactor, lambda: client).connectTCP(
+        host, port, timeout=timeout)
+    d.addCallback(lambda _: client.lost)
+
+    def on_timeout(result, t):
+        if client.transport is not None:
+            client.transport.abortConnection()
+        raise AssertionError(f"no close from {host}:{port} within {timeout}s "
+                             f"after a half-close")
+
+    return d.addTimeout(timeout, reactor, onTimeoutCancel=on_timeout)
