@@ -30,10 +30,12 @@ get right is at the bottom of this module.
 
 import html
 import http.client
+import io
 import os
 import re
 import shutil
 import ssl
+import sys
 import tempfile
 import xmlrpc.client
 from unittest import mock
@@ -1057,6 +1059,48 @@ class ClientScriptsTest(StepTestCase):
         self.assertEqual(pbr, (b"", f"fingerPBclient.py: 127.0.0.1:{pbport}: "
                                     f"{INTERNAL_ERROR}\n".encode(), 1))
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 2)
+
+
+class ClientPortTest(TestCase):
+    """The clients' port: --port, else the variable, else the default. A bad
+    value is blamed on where it came from (REVIEW 19): --port is argparse's
+    usage error (exit 2), a variable is one line naming it (exit 1), as the
+    servers do. In-process: parse_args only."""
+
+    CLIENTS = [("finger/fingerXRclient.py", "FINGER_WEB_PORT", 8000),
+               ("finger/fingerPBclient.py", "FINGER_PB_PORT", 8889)]
+
+    def parse(self, script, environ, *argv):
+        self.patch(os, "environ", environ)
+        return support.load_script(script).parse_args(list(argv))
+
+    def test_a_bad_variable_names_the_variable(self):
+        for script, variable, _ in self.CLIENTS:
+            prog = os.path.basename(script)
+            for bad in ["x", "0", "65536", "-1", ""]:
+                with self.subTest(script=script, value=bad):
+                    e = self.assertRaises(SystemExit, self.parse, script, {variable: bad})
+                    self.assertEqual(e.code, f"{prog}: {variable} must be a port number "
+                                             f"from 1 to 65535, not {bad!r}")
+
+    def test_port_wins_over_the_variable_which_wins_over_the_default(self):
+        for script, variable, default in self.CLIENTS:
+            with self.subTest(script=script):
+                self.assertEqual(self.parse(script, {variable: "x"}, "--port", "1").port, 1)
+                self.assertEqual(self.parse(script, {variable: "65535"}).port, 65535)
+                self.assertEqual(self.parse(script, {}).port, default)
+
+    def test_a_bad_port_option_is_a_usage_error(self):
+        for script, variable, _ in self.CLIENTS:
+            prog = os.path.basename(script)
+            with self.subTest(script=script):
+                err = io.StringIO()
+                self.patch(sys, "stderr", err)
+                e = self.assertRaises(SystemExit, self.parse, script, {}, "--port", "x")
+                self.assertEqual(e.code, 2)
+                self.assertEqual(err.getvalue().splitlines()[-1],
+                                 f"{prog}: error: argument --port: must be a port "
+                                 f"number from 1 to 65535, not 'x'")
 
 
 class PortInUseTest(StepTestCase):
