@@ -1289,6 +1289,65 @@ class SetterProtocolTest(TestCase):
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
 
+class StatusControlCharacterTest(TestCase):
+    """A status never carries a control character to a finger client (RFC
+    1288 asks servers to filter them; REVIEW 20): each one a status brings
+    in -- through the setter, the users file or --user -- becomes a space,
+    TAB excepted, so a finger client sees one clean line. In-process, on
+    StringTransport: step 19a and the organized finger (finger.py, through
+    tap.makeService), the two that serve a setter."""
+
+    # A bare CR (which would start an IRC command), an escape sequence, a
+    # BEL, a C1 control (U+009B, CSI) and a TAB, which stays.
+    SET = "moshez\r\nfoo\rPRIVMSG tester :x\x1b[2J\x07\u009b1m\tend\r\n"
+    SEEN = "foo PRIVMSG tester :x [2J  1m\tend\r\n"
+    FILE = "esc: red\x1b[31m alert\x07\n"
+
+    def setUp(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        self.users = os.path.join(tmp, "etc.users")
+        with open(self.users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE + self.FILE)
+
+    def factories(self, top):
+        return {s.role: s.args[1] for s in services(top) if getattr(s, "role", None)}
+
+    def talk(self, factory, data):
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(data.encode("utf-8"))
+        proto.connectionLost(None)
+        return transport.value()
+
+    def check(self, top):
+        factories = self.factories(top)
+        self.assertEqual(self.talk(factories["setter"], self.SET), b"")
+        answer = self.talk(factories["finger"], "moshez\r\n")
+        self.assertEqual(answer.decode("utf-8"), self.SEEN)
+        self.assertEqual(answer.count(b"\r") + answer.count(b"\n"), 2)
+
+    def test_step_19a(self):
+        top = load_tac("finger/finger19a.tac",
+                       {"FINGER_USERS_FILE": self.users, "FINGER_IRC_SERVER": ""})
+        self.check(top)
+        answer = self.talk(self.factories(top)["finger"], "esc\r\n")
+        self.assertEqual(answer, b"red [31m alert\r\n")
+
+    def test_the_organized_finger(self):
+        from finger import finger, tap
+        options = tap.Options()
+        options.parseOptions(["--file", self.users, "--user", "bel:ring\x07ring"])
+        top = tap.makeService(options)
+        self.check(top)
+        self.assertEqual(self.talk(self.factories(top)["finger"], "bel\r\n"),
+                         b"ring ring\r\n")
+        with open(self.users, encoding="utf-8") as f:
+            self.assertEqual(finger.parse_users(f.read(), self.users)["esc"],
+                             "red [31m alert")
+
+
 class StatusFileTest(StepTestCase):
     """The status file of steps 18-28: edited, read again; removed users go;
     a bad line is logged once, not at every re-read."""
