@@ -18,6 +18,8 @@ Departures from the original listing:
 - Text inside, bytes at the edge: services keep str, every front-end decodes
   UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
   str (never Binary), IRC never shows a b'...'.
+- A control character (an escape, a BEL) in a status from the users
+  file becomes a space: it never reaches a finger client.
 - putChild takes bytes (a str is a TypeError since Twisted 22.10).
 - The finger protocol takes a half-close (IHalfCloseableProtocol): a client
   that shuts its side after the query, as `nc -N` does, still gets the
@@ -284,6 +286,11 @@ class FingerXR(xmlrpc.XMLRPC):
 
 
 
+# Control characters (C0 but TAB, DEL, C1): an escape sequence in a status
+# would reach finger clients as is (RFC 1288 asks servers to filter them).
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
 # -- the backend: a file of "user: status" lines, re-read on a timer ------------
 
 def parse_users(text, filename):
@@ -299,7 +306,7 @@ def parse_users(text, filename):
             log.warn("{file}:{number}: skipped a line that is not "
                      "'user: status'", file=filename, number=number)
             continue
-        users[user.strip()] = status.strip()
+        users[user.strip()] = CONTROL.sub(" ", status).strip()
     return users
 
 

@@ -25,7 +25,8 @@ Departures from the original listing:
   UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
   str (never Binary), IRC never shows a b'...'.
 - A control character (a bare CR, an escape) in a status from the
-  setter becomes a space: it never reaches a finger client.
+  setter or in what `finger` prints becomes a space: it never reaches a
+  finger client.
 - putChild takes bytes (a str is a TypeError since Twisted 22.10).
 - The finger protocol takes a half-close (IHalfCloseableProtocol): a client
   that shuts its side after the query, as `nc -N` does, still gets the
@@ -192,11 +193,19 @@ components.registerAdapter(FingerFactoryFromService, IFingerService,
 # in a status would reach finger clients as is, and RFC 1288 asks servers to
 # filter them. Each becomes a space as a status comes in.
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# In text of many lines: the same, but LF and CRLF, the line ends, stay.
+LINES_CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def plain_text(text):
     """text with every control character but TAB made a space."""
     return CONTROL.sub(" ", text)
+
+
+def finger_lines(text):
+    """Text of many lines as a finger answer: its line ends (LF, CRLF) kept,
+    every other control character but TAB (a bare CR, an escape) a space."""
+    return LINES_CONTROL.sub(" ", text)
 
 
 # -- the setter protocol and its adapter --------------------------------------
@@ -490,7 +499,9 @@ class LocalFingerService(service.Service):
         return process.done
 
     def answer(self, output):
-        text = output.decode("utf-8", "replace").rstrip()
+        # The program prints what users wrote (their .plan): no escape
+        # sequence of theirs reaches a finger client.
+        text = finger_lines(output.decode("utf-8", "replace")).rstrip()
         return text or "No such user"
 
     def getUsers(self):

@@ -21,7 +21,9 @@ What it gets right:
   refused connection or a silent one gives the client one clear line, such
   as "Could not connect to 127.0.0.1:1079: Connection refused", and the log
   one line; never a silent wait.
-- The answer is decoded from UTF-8 and encoded again at the edge.
+- The answer is decoded from UTF-8 and encoded again at the edge. A
+  control character in it but TAB and its line ends (an escape sequence
+  from the other server, a bare CR) becomes a space.
 
 Departures from the original: the front-end takes a half-close (a client
 that shuts its side after the query, as `nc -N` does, still gets the
@@ -52,6 +54,16 @@ USAGE = "Ask for user@host or user@host:port"
 # A plain user name: never an option, never a second @, never two words.
 PLAIN_NAME = re.compile(r"\w[\w.-]*\Z")
 HOST = re.compile(r"[\w.-]+\Z")
+# Control characters (C0, DEL, C1) but TAB and the line ends (LF, CRLF): an
+# escape sequence in another server's answer would reach our client as is;
+# RFC 1288 asks for filtering.
+LINES_CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def finger_lines(text):
+    """Text of many lines as a finger answer: its line ends (LF, CRLF) kept,
+    every other control character but TAB (a bare CR, an escape) a space."""
+    return LINES_CONTROL.sub(" ", text)
 
 
 class IFingerService(Interface):
@@ -130,7 +142,7 @@ def finger(user, host, port=79, timeout=10):
         answer = yield client.done
     except defer.TimeoutError:
         raise UpstreamError(f"No answer from {where} within {timeout}s")
-    return answer.decode("utf-8", "replace").rstrip()
+    return finger_lines(answer.decode("utf-8", "replace")).rstrip()
 
 
 # -- the backend ------------------------------------------------------------------

@@ -1348,6 +1348,75 @@ class StatusControlCharacterTest(TestCase):
                              "red [31m alert")
 
 
+class AnswerControlCharacterTest(TestCase):
+    """What other people wrote reaches a finger client without a control
+    character, TAB and line ends (LF, CRLF) excepted (RFC 1288): the users
+    file of steps 17-22, the `finger` program's output (19b), a .plan (19c),
+    and another server's answer through the proxy. In-process."""
+
+    FILE = "esc: red\x1b[31m alert\x07\n"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def ask(self, top, query):
+        """The bytes the finger front-end of a loaded step answers (its
+        backend answers at once)."""
+        (factory,) = [s.args[1] for s in services(top) if getattr(s, "role", None) == "finger"]
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(query.encode("utf-8") + b"\r\n")
+        proto.connectionLost(None)
+        return transport.value()
+
+    def test_the_users_file_of_steps_17_to_22(self):
+        users = os.path.join(self.tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE + self.FILE)
+        pem = make_certificate(self.tmp)
+        for tac in ["finger17", "finger18", "finger19", "finger20", "finger21", "finger22"]:
+            with self.subTest(tac=tac):
+                top = load_tac(f"finger/{tac}.tac", {
+                    "FINGER_USERS_FILE": users, "FINGER_IRC_SERVER": "", "FINGER_CERT": pem})
+                the_service(top)._read()
+                self.assertEqual(self.ask(top, "esc"), b"red [31m alert\r\n")
+
+    def test_the_finger_programs_output_19b(self):
+        top = load_tac("finger/finger19b.tac", {"FINGER_IRC_SERVER": ""})
+        self.assertEqual(
+            the_service(top).answer("Login: moshez\nPlan:\n\x1b[31mred\x07\tok\n".encode()),
+            "Login: moshez\nPlan:\n [31mred \tok")
+
+    def test_a_plan_19c(self):
+        homes = write_homes(self.tmp, {"moshez": "one\x1b[2J\r\ntwo\rthree\x9b"})
+        top = load_tac("finger/finger19c.tac", {"FINGER_HOMES": homes, "FINGER_IRC_SERVER": ""})
+        self.assertEqual(self.ask(top, "moshez").decode("utf-8"), "one [2J\r\ntwo three\r\n")
+
+    @defer.inlineCallbacks
+    def test_another_servers_answer_through_the_proxy(self):
+        upstream = protocol.Factory.forProtocol(protocol.Protocol)
+        upstream.protocol = lambda: _Answers(b"Login: moshez\r\nPlan: \x1b]0;owned\x07hi\rPlan: forged\n")
+        port = reactor.listenTCP(0, upstream, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+        top = load_tac("finger/fingerproxy.tac", {})
+        answer = yield the_service(top).getUser(f"moshez@127.0.0.1:{port.getHost().port}")
+        self.assertEqual(answer, "Login: moshez\r\nPlan:  ]0;owned hi Plan: forged")
+
+
+class _Answers(protocol.Protocol):
+    """An upstream finger server that answers `answer` to any query, then
+    closes."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def dataReceived(self, data):
+        self.transport.write(self.answer)
+        self.transport.loseConnection()
+
+
 class StatusFileTest(StepTestCase):
     """The status file of steps 18-28: edited, read again; removed users go;
     a bad line is logged once, not at every re-read."""
