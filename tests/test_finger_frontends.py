@@ -1103,6 +1103,49 @@ class ClientPortTest(TestCase):
                                  f"number from 1 to 65535, not 'x'")
 
 
+class _OneHTTPAnswer(protocol.Protocol):
+    """A web server that is no XML-RPC server: reads one whole request,
+    answers the factory's body with 200, and closes."""
+
+    def connectionMade(self):
+        self.data = b""
+
+    def dataReceived(self, data):
+        self.data += data
+        head, blank, body = self.data.partition(b"\r\n\r\n")
+        length = re.search(rb"(?im)^content-length: *(\d+)", head)
+        if not blank or length is None or len(body) < int(length.group(1)):
+            return
+        answer = self.factory.answer
+        self.transport.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer))
+        self.transport.loseConnection()
+
+
+class XMLRPCClientAnswerTest(TestCase):
+    """fingerXRclient.py against a server that answers 200 but no XML-RPC:
+    one line and exit 1, never a traceback. One real run each, at once."""
+
+    def serve(self, answer):
+        factory = protocol.Factory.forProtocol(_OneHTTPAnswer)
+        factory.answer = answer
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+        return port.getHost().port
+
+    @defer.inlineCallbacks
+    def test_not_xml_rpc_is_one_line(self):
+        page, garbage = self.serve(b"<html><body>hi</body></html>"), self.serve(b"not xml")
+        results = yield defer.gatherResults([
+            support.run_script("finger/fingerXRclient.py", "--port", str(page)),
+            support.run_script("finger/fingerXRclient.py", "--port", str(garbage))])
+        self.assertEqual(results, [
+            (b"", f"fingerXRclient.py: http://127.0.0.1:{page}/RPC2: "
+                  f"not an XML-RPC answer\n".encode(), 1),
+            (b"", f"fingerXRclient.py: http://127.0.0.1:{garbage}/RPC2: "
+                  f"not an XML-RPC answer (syntax error: line 1, column 0)\n".encode(), 1)])
+
+
 class PortInUseTest(StepTestCase):
     """A port that cannot be bound is one line (SystemExit), not a traceback;
     under twistd it is one log line and exit status 1."""
