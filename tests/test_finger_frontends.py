@@ -1460,6 +1460,44 @@ class _Answers(protocol.Protocol):
         self.transport.loseConnection()
 
 
+class UnanswerableTest(TestCase):
+    """A bug between the backend and the answer (here a backend that gives
+    bytes, not text) is logged once, and the finger client is hung up on:
+    the query's timeout is off by then, so nothing else would close it.
+    In-process, on StringTransport, every finger front-end of 17-28."""
+
+    TACS = ["finger17", "finger18", "finger19", "finger19a", "finger19b", "finger19c",
+            "finger20", "finger21", "finger22", "fingerproxy"]
+
+    def check(self, top):
+        (factory,) = [s.args[1] for s in services(top)
+                      if getattr(s, "role", None) in ("finger", "proxy")]
+        factory.getUser = lambda user: defer.succeed(b"bytes, not text")
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(b"moshez\r\n")
+        self.assertEqual(transport.value(), b"")
+        self.assertTrue(transport.disconnecting)
+        proto.connectionLost(None)
+        self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 1)
+
+    def test_every_step(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        pem = make_certificate(tmp)
+        for tac in self.TACS:
+            with self.subTest(tac=tac):
+                self.check(load_tac(f"finger/{tac}.tac",
+                                    {"FINGER_IRC_SERVER": "", "FINGER_CERT": pem}))
+
+    def test_the_organized_finger(self):
+        from finger import tap
+        options = tap.Options()
+        options.parseOptions(["--user", "moshez:Happy and well"])
+        self.check(tap.makeService(options))
+
+
 class StatusFileTest(StepTestCase):
     """The status file of steps 18-28: edited, read again; removed users go;
     a bad line is logged once, not at every re-read."""
