@@ -26,7 +26,6 @@ file or --user becomes a space: it never reaches a finger client.
 
 import html
 import re
-import sys
 import warnings
 from urllib.parse import quote
 
@@ -528,6 +527,19 @@ class FingerService(service.Service):
 
 # -- listening, and saying where -----------------------------------------------
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+    # That twistd prints the first 100 bytes of "Module.Class: line": a
+    # short name leaves room for the whole line.
+    __module__ = "builtins"
+
+
 class AnnouncedServer:
     """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
     once bound, and turns a port that cannot be bound into one line."""
@@ -541,9 +553,9 @@ class AnnouncedServer:
         try:
             port = super()._getPort()
         except CannotListenError as e:
-            sys.exit(f"finger: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+            raise CannotListen(f"finger: {self.role} cannot listen on "
+                               f"{interface}:{self.args[0]}: "
+                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

@@ -341,6 +341,15 @@ def setting(variable, default, check):
         sys.exit(f"{NAME}: {variable} {e}")
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class LoggedTCPServer(internet.TCPServer):
     """internet.TCPServer that logs "ROLE listening on HOST:PORT" once it is
     bound (port 0 gets a free port), and that turns a port it cannot bind
@@ -354,7 +363,7 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {e}")
+            raise CannotListen(f"{NAME}: {e}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

@@ -494,6 +494,15 @@ class LocalFingerService(service.Service):
 
 # -- listening, and saying where -----------------------------------------------
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class AnnouncedServer:
     """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
     once bound, and turns a port that cannot be bound into one line."""
@@ -507,9 +516,9 @@ class AnnouncedServer:
         try:
             port = super()._getPort()
         except CannotListenError as e:
-            sys.exit(f"{NAME}: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
+                               f"{interface}:{self.args[0]}: "
+                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

@@ -1167,6 +1167,47 @@ class PortInUseTest(StepTestCase):
                                  f"Address already in use")
 
 
+class DaemonPortInUseTest(TestCase):
+    """twistd as a daemon (no -n) on a port in use: exit 1 at once, the
+    pidfile removed, twistd saying why. A SystemExit in the daemon left
+    the launching twistd waiting for ever on its status pipe. Two real
+    runs at once: a tac (step 20) and the plugin (finger.py)."""
+
+    @defer.inlineCallbacks
+    def test_a_tac_and_the_plugin(self):
+        taken = support.listen(self, protocol.ServerFactory())
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = os.path.join(tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+
+        def daemon(name, *args, env=None):
+            return support.run(support.twistd_argv(
+                "--pidfile", os.path.join(tmp, f"{name}.pid"),
+                "--logfile", os.path.join(tmp, f"{name}.log"), *args),
+                env=env, cwd=tmp, timeout=15)
+
+        tac, plugin = yield defer.gatherResults([
+            daemon("tac", "-y", path("finger/finger20.tac"),
+                   env={"FINGER_PORT": str(taken), "FINGER_USERS_FILE": users,
+                        "FINGER_IRC_SERVER": ""}),
+            daemon("plugin", "finger", "--user", "moshez:Happy and well",
+                   "--port", str(taken))])
+        for name, (out, err, code), line in [
+                ("tac", tac, f"finger20.tac: finger cannot listen on 127.0.0.1:{taken}: "
+                             f"Address already in use"),
+                ("plugin", plugin, f"finger: finger cannot listen on 127.0.0.1:{taken}: "
+                                   f"Address already in use")]:
+            with self.subTest(name):
+                self.assertEqual((out, code), (b"", 1))
+                # On the terminal, in twistd's words: the whole line.
+                self.assertIn(f"An error has occurred: b'CannotListen: {line}'", err.decode())
+                self.assertFalse(os.path.exists(os.path.join(tmp, f"{name}.pid")))
+                with open(os.path.join(tmp, f"{name}.log"), encoding="utf-8") as f:
+                    self.assertIn(line, f.read())
+
+
 class FingerProtocolTest(TestCase):
     """The finger protocol of every step 17-28 on StringTransport, with a
     task.Clock for its idle timeout."""
