@@ -1411,6 +1411,10 @@ class StatusControlCharacterTest(TestCase):
         answer = self.talk(factories["finger"], "moshez\r\n")
         self.assertEqual(answer.decode("utf-8"), self.SEEN)
         self.assertEqual(answer.count(b"\r") + answer.count(b"\n"), 2)
+        # REVIEW 20's own lines, as `printf ... | nc -N` sends them: bare LFs.
+        self.talk(factories["setter"], "moshez\nfoo\rPRIVMSG tester :injected\n")
+        self.assertEqual(self.talk(factories["finger"], "moshez\n"),
+                         b"foo PRIVMSG tester :injected\r\n")
 
     def test_step_19a(self):
         top = load_tac("finger/finger19a.tac",
