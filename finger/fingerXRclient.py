@@ -32,6 +32,17 @@ def port_number(text):
     return int(text)
 
 
+def seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds greater than 0, not {text!r}")
+    return value
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog=PROG, description="Ask a finger server's XML-RPC front-end "
@@ -42,7 +53,7 @@ def parse_args(argv=None):
                         help="the web port (default: FINGER_WEB_PORT or 8000)")
     parser.add_argument("--host", default=os.environ.get("FINGER_IFACE", "127.0.0.1"),
                         help="the host (default: FINGER_IFACE or 127.0.0.1)")
-    parser.add_argument("--timeout", type=float, default=10,
+    parser.add_argument("--timeout", type=seconds, default=10,
                         help="seconds to wait for an answer (default: 10)")
     args = parser.parse_args(argv)
     if args.port is None:  # --port wins over FINGER_WEB_PORT

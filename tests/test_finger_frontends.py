@@ -1065,7 +1065,8 @@ class ClientPortTest(TestCase):
     """The clients' port: --port, else the variable, else the default. A bad
     value is blamed on where it came from (REVIEW 19): --port is argparse's
     usage error (exit 2), a variable is one line naming it (exit 1), as the
-    servers do. In-process: parse_args only."""
+    servers do. A bad --timeout is a usage error too. In-process:
+    parse_args only."""
 
     CLIENTS = [("finger/fingerXRclient.py", "FINGER_WEB_PORT", 8000),
                ("finger/fingerPBclient.py", "FINGER_PB_PORT", 8889)]
@@ -1101,6 +1102,22 @@ class ClientPortTest(TestCase):
                 self.assertEqual(err.getvalue().splitlines()[-1],
                                  f"{prog}: error: argument --port: must be a port "
                                  f"number from 1 to 65535, not 'x'")
+
+    def test_a_bad_timeout_is_a_usage_error(self):
+        # Not a ValueError traceback (xmlrpc's socket timeout), nor an
+        # answer that gave up before it started (PB's addTimeout).
+        for script, _, _ in self.CLIENTS:
+            prog = os.path.basename(script)
+            for bad in ["-1", "0", "nan", "inf", "x"]:
+                with self.subTest(script=script, value=bad):
+                    err = io.StringIO()
+                    self.patch(sys, "stderr", err)
+                    e = self.assertRaises(SystemExit, self.parse, script, {},
+                                          "--timeout", bad)
+                    self.assertEqual(e.code, 2)
+                    self.assertEqual(err.getvalue().splitlines()[-1],
+                                     f"{prog}: error: argument --timeout: must be a number "
+                                     f"of seconds greater than 0, not {bad!r}")
 
 
 class _OneHTTPAnswer(protocol.Protocol):
