@@ -1216,13 +1216,18 @@ class DaemonPortInUseTest(TestCase):
                              f"Address already in use"),
                 ("plugin", plugin, f"finger: finger cannot listen on 127.0.0.1:{taken}: "
                                    f"Address already in use")]:
-            with self.subTest(name):
-                self.assertEqual((out, code), (b"", 1))
-                # On the terminal, in twistd's words: the whole line.
-                self.assertIn(f"An error has occurred: b'CannotListen: {line}'", err.decode())
-                self.assertFalse(os.path.exists(os.path.join(tmp, f"{name}.pid")))
-                with open(os.path.join(tmp, f"{name}.log"), encoding="utf-8") as f:
-                    self.assertIn(line, f.read())
+            self.assertEqual((name, out, code), (name, b"", 1))
+            # On the terminal, in twistd's words: the whole line.
+            self.assertIn(f"An error has occurred: b'CannotListen: {line}'", err.decode())
+            # The daemon goes on after its word to the launching twistd: it
+            # removes the pidfile, then logs the line as it exits.
+            yield poll(lambda: self.ended(tmp, name, line), what=f"the {name} daemon's end")
+
+    @staticmethod
+    def ended(tmp, name, line):
+        with open(os.path.join(tmp, f"{name}.log"), encoding="utf-8") as f:
+            logged = line in f.read()
+        return logged and not os.path.exists(os.path.join(tmp, f"{name}.pid"))
 
 
 class FingerProtocolTest(TestCase):
