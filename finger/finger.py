@@ -19,10 +19,13 @@ the file until the server stops.
 Departures from the original listing: those of steps 19-22 (see their
 banners), and the module lives in the package `finger` (this file is
 finger/finger.py; finger/__init__.py makes the folder importable, because
-the editable install puts the repository root on sys.path).
+the editable install puts the repository root on sys.path). A control
+character (a bare CR, an escape) in a status from the setter, the users
+file or --user becomes a space: it never reaches a finger client.
 """
 
 import html
+import re
 import sys
 import warnings
 from urllib.parse import quote
@@ -165,6 +168,17 @@ components.registerAdapter(FingerFactoryFromService, IFingerService,
                            IFingerFactory)
 
 
+# Control characters (C0 but TAB, DEL, C1): a bare CR or an escape sequence
+# in a status would reach finger clients as is, and RFC 1288 asks servers to
+# filter them. Each becomes a space as a status comes in.
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def plain_text(text):
+    """text with every control character but TAB made a space."""
+    return CONTROL.sub(" ", text)
+
+
 # -- the setter protocol and its adapter --------------------------------------
 
 class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
@@ -181,7 +195,7 @@ class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
 
     def lineReceived(self, line):
         self.resetTimeout()
-        self.lines.append(line.rstrip(b"\r").decode("utf-8", "replace"))
+        self.lines.append(plain_text(line.decode("utf-8", "replace")))
         if len(self.lines) > 2:
             self.transport.loseConnection()  # junk; LineReceiver stops here
 
@@ -440,7 +454,7 @@ def parse_users(text, filename):
             log.warn("{file}:{number}: skipped a line that is not "
                      "'user: status'", file=filename, number=number)
             continue
-        users[user.strip()] = status.strip()
+        users[plain_text(user).strip()] = plain_text(status).strip()
     return users
 
 

@@ -18,6 +18,9 @@ Departures from the original listing:
 - Text inside, bytes at the edge: services keep str, every front-end decodes
   UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
   str (never Binary), IRC never shows a b'...'.
+- A control character (a bare CR, an escape) in a status from the
+  setter or the users file becomes a space: it never reaches a finger
+  client.
 - putChild takes bytes (a str is a TypeError since Twisted 22.10).
 - The finger protocol takes a half-close (IHalfCloseableProtocol): a client
   that shuts its side after the query, as `nc -N` does, still gets the
@@ -182,6 +185,17 @@ components.registerAdapter(FingerFactoryFromService, IFingerService,
                            IFingerFactory)
 
 
+# Control characters (C0 but TAB, DEL, C1): a bare CR or an escape sequence
+# in a status would reach finger clients as is, and RFC 1288 asks servers to
+# filter them. Each becomes a space as a status comes in.
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def plain_text(text):
+    """text with every control character but TAB made a space."""
+    return CONTROL.sub(" ", text)
+
+
 # -- the setter protocol and its adapter --------------------------------------
 
 class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
@@ -198,7 +212,7 @@ class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
 
     def lineReceived(self, line):
         self.resetTimeout()
-        self.lines.append(line.rstrip(b"\r").decode("utf-8", "replace"))
+        self.lines.append(plain_text(line.decode("utf-8", "replace")))
         if len(self.lines) > 2:
             self.transport.loseConnection()  # junk; LineReceiver stops here
 
@@ -418,7 +432,7 @@ def parse_users(text, filename):
             log.warn("{file}:{number}: skipped a line that is not "
                      "'user: status'", file=filename, number=number)
             continue
-        users[user.strip()] = status.strip()
+        users[plain_text(user).strip()] = plain_text(status).strip()
     return users
 
 

@@ -24,22 +24,32 @@ import xmlrpc.client
 PROG = "fingerXRclient.py"
 
 
+def port_number(text):
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"must be a port number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog=PROG, description="Ask a finger server's XML-RPC front-end "
         "for the status of a user.")
     parser.add_argument("user", nargs="?", default="moshez",
                         help="the user to ask about (default: moshez)")
-    parser.add_argument("--port", type=int,
-                        default=os.environ.get("FINGER_WEB_PORT", "8000"),
+    parser.add_argument("--port", type=port_number,
                         help="the web port (default: FINGER_WEB_PORT or 8000)")
     parser.add_argument("--host", default=os.environ.get("FINGER_IFACE", "127.0.0.1"),
                         help="the host (default: FINGER_IFACE or 127.0.0.1)")
     parser.add_argument("--timeout", type=float, default=10,
                         help="seconds to wait for an answer (default: 10)")
     args = parser.parse_args(argv)
-    if not 0 < args.port <= 65535:
-        parser.error(f"argument --port: {args.port} is not a port number")
+    if args.port is None:  # --port wins over FINGER_WEB_PORT
+        try:
+            args.port = port_number(os.environ.get("FINGER_WEB_PORT", "8000"))
+        except argparse.ArgumentTypeError as e:
+            # Name the variable the bad value came from, not --port.
+            sys.exit(f"{PROG}: FINGER_WEB_PORT {e}")
     return args
 
 

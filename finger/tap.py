@@ -94,7 +94,8 @@ irc_nick.coerceDoc = "Letters, digits and []\\`_^{|}-, at most 30."
 def user_status(value):
     """'NAME:STATUS' -> (name, status)."""
     name, colon, status = value.partition(":")
-    name, status = name.strip(), status.strip()
+    # finger.plain_text: no control character reaches a finger client.
+    name, status = finger.plain_text(name).strip(), finger.plain_text(status).strip()
     if not colon or not name:
         raise ValueError(f"{value!r} is not NAME:STATUS")
     return name, status

@@ -30,10 +30,12 @@ get right is at the bottom of this module.
 
 import html
 import http.client
+import io
 import os
 import re
 import shutil
 import ssl
+import sys
 import tempfile
 import xmlrpc.client
 from unittest import mock
@@ -1059,6 +1061,48 @@ class ClientScriptsTest(StepTestCase):
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 2)
 
 
+class ClientPortTest(TestCase):
+    """The clients' port: --port, else the variable, else the default. A bad
+    value is blamed on where it came from (REVIEW 19): --port is argparse's
+    usage error (exit 2), a variable is one line naming it (exit 1), as the
+    servers do. In-process: parse_args only."""
+
+    CLIENTS = [("finger/fingerXRclient.py", "FINGER_WEB_PORT", 8000),
+               ("finger/fingerPBclient.py", "FINGER_PB_PORT", 8889)]
+
+    def parse(self, script, environ, *argv):
+        self.patch(os, "environ", environ)
+        return support.load_script(script).parse_args(list(argv))
+
+    def test_a_bad_variable_names_the_variable(self):
+        for script, variable, _ in self.CLIENTS:
+            prog = os.path.basename(script)
+            for bad in ["x", "0", "65536", "-1", ""]:
+                with self.subTest(script=script, value=bad):
+                    e = self.assertRaises(SystemExit, self.parse, script, {variable: bad})
+                    self.assertEqual(e.code, f"{prog}: {variable} must be a port number "
+                                             f"from 1 to 65535, not {bad!r}")
+
+    def test_port_wins_over_the_variable_which_wins_over_the_default(self):
+        for script, variable, default in self.CLIENTS:
+            with self.subTest(script=script):
+                self.assertEqual(self.parse(script, {variable: "x"}, "--port", "1").port, 1)
+                self.assertEqual(self.parse(script, {variable: "65535"}).port, 65535)
+                self.assertEqual(self.parse(script, {}).port, default)
+
+    def test_a_bad_port_option_is_a_usage_error(self):
+        for script, variable, _ in self.CLIENTS:
+            prog = os.path.basename(script)
+            with self.subTest(script=script):
+                err = io.StringIO()
+                self.patch(sys, "stderr", err)
+                e = self.assertRaises(SystemExit, self.parse, script, {}, "--port", "x")
+                self.assertEqual(e.code, 2)
+                self.assertEqual(err.getvalue().splitlines()[-1],
+                                 f"{prog}: error: argument --port: must be a port "
+                                 f"number from 1 to 65535, not 'x'")
+
+
 class PortInUseTest(StepTestCase):
     """A port that cannot be bound is one line (SystemExit), not a traceback;
     under twistd it is one log line and exit status 1."""
@@ -1243,6 +1287,65 @@ class SetterProtocolTest(TestCase):
         proto.connectionLost(None)
         self.assertEqual(the_service(self.top).users["zoë"], "Au café")
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class StatusControlCharacterTest(TestCase):
+    """A status never carries a control character to a finger client (RFC
+    1288 asks servers to filter them; REVIEW 20): each one a status brings
+    in -- through the setter, the users file or --user -- becomes a space,
+    TAB excepted, so a finger client sees one clean line. In-process, on
+    StringTransport: step 19a and the organized finger (finger.py, through
+    tap.makeService), the two that serve a setter."""
+
+    # A bare CR (which would start an IRC command), an escape sequence, a
+    # BEL, a C1 control (U+009B, CSI) and a TAB, which stays.
+    SET = "moshez\r\nfoo\rPRIVMSG tester :x\x1b[2J\x07\u009b1m\tend\r\n"
+    SEEN = "foo PRIVMSG tester :x [2J  1m\tend\r\n"
+    FILE = "esc: red\x1b[31m alert\x07\n"
+
+    def setUp(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        self.users = os.path.join(tmp, "etc.users")
+        with open(self.users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE + self.FILE)
+
+    def factories(self, top):
+        return {s.role: s.args[1] for s in services(top) if getattr(s, "role", None)}
+
+    def talk(self, factory, data):
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(data.encode("utf-8"))
+        proto.connectionLost(None)
+        return transport.value()
+
+    def check(self, top):
+        factories = self.factories(top)
+        self.assertEqual(self.talk(factories["setter"], self.SET), b"")
+        answer = self.talk(factories["finger"], "moshez\r\n")
+        self.assertEqual(answer.decode("utf-8"), self.SEEN)
+        self.assertEqual(answer.count(b"\r") + answer.count(b"\n"), 2)
+
+    def test_step_19a(self):
+        top = load_tac("finger/finger19a.tac",
+                       {"FINGER_USERS_FILE": self.users, "FINGER_IRC_SERVER": ""})
+        self.check(top)
+        answer = self.talk(self.factories(top)["finger"], "esc\r\n")
+        self.assertEqual(answer, b"red [31m alert\r\n")
+
+    def test_the_organized_finger(self):
+        from finger import finger, tap
+        options = tap.Options()
+        options.parseOptions(["--file", self.users, "--user", "bel:ring\x07ring"])
+        top = tap.makeService(options)
+        self.check(top)
+        self.assertEqual(self.talk(self.factories(top)["finger"], "bel\r\n"),
+                         b"ring ring\r\n")
+        with open(self.users, encoding="utf-8") as f:
+            self.assertEqual(finger.parse_users(f.read(), self.users)["esc"],
+                             "red [31m alert")
 
 
 class StatusFileTest(StepTestCase):

@@ -255,8 +255,33 @@ class PluginOptionsTest(TestCase):
             "reload = 30",
             "setter-port = 1079",
             "ssl = 0",
-            "tls = None",
             "users = {'moshez': 'Happy and well', 'josé': 'Très bien'}",
+            "web-port = 8000",
+        ]) + "\n")
+
+    def test_the_script_prints_options_only(self):
+        # The README promises the options, one line each: not the TLS
+        # context postOptions derives from --cert (REVIEW 18).
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        pem = make_certificate(tmp)
+        script = support.load_script(OPTIONS)
+        out = io.StringIO()
+        self.patch(sys, "stdout", out)
+        self.assertEqual(script.main(["--user", "a:b", "--ssl", "--cert", pem]), 0)
+        self.assertEqual(out.getvalue(), "\n".join([
+            f"cert = {pem!r}",
+            "file = None",
+            "https-port = 443",
+            "iface = '127.0.0.1'",
+            "ircnick = 'fingerbot'",
+            "ircserver = None",
+            "pb-port = 8889",
+            "port = 79",
+            "reload = 30",
+            "setter-port = 1079",
+            "ssl = 1",
+            "users = {'a': 'b'}",
             "web-port = 8000",
         ]) + "\n")
 

@@ -28,8 +28,9 @@ The Options class works as the howto says, with today's names:
   is bound.
 
 This script parses its arguments with finger.tap.Options, exactly as
-`twistd finger` would, and prints what makeService would receive, one
-`name = value` line each, without starting anything. A usage error is one
+`twistd finger` would, and prints the options makeService would receive,
+one `name = value` line each (users holds every --user), without starting
+anything. A usage error is one
 line on stderr and exit status 2.
 """
 
@@ -42,6 +43,14 @@ from finger.tap import Options
 PROG = "plugin-options.py"
 
 
+def option_names():
+    """The keys the command line sets: one per option of `twistd finger
+    --help`, and "users", which every --user adds to. Keys postOptions
+    derives (the TLS context it builds from --cert) are no option."""
+    return ({long for long, *_ in Options.optParameters}
+            | {long for long, *_ in Options.optFlags} | {"users"})
+
+
 def main(argv=None):
     options = Options()
     options.synopsis = f"Usage: {PROG} {Options.synopsis}"
@@ -50,11 +59,8 @@ def main(argv=None):
     except usage.UsageError as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
-    for name in sorted(options):
-        value = options[name]
-        if name == "tls" and value is not None:
-            value = "<TLS options from --cert>"
-        print(f"{name} = {value!r}")
+    for name in sorted(option_names()):
+        print(f"{name} = {options[name]!r}")
     return 0
 
 
