@@ -26,7 +26,6 @@ file or --user becomes a space: it never reaches a finger client.
 
 import html
 import re
-import sys
 import warnings
 from urllib.parse import quote
 
@@ -121,6 +120,7 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
         d.addErrback(self.failed, user)
         d.addCallback(self.answer)
+        d.addErrback(self.unanswerable)
 
     def failed(self, failure, user):
         if failure.check(defer.CancelledError):
@@ -133,6 +133,12 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         if status is None:
             return  # the client has gone
         self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def unanswerable(self, failure):
+        # Only a bug gets here (a backend that gave no text): log it once and
+        # hang up; the query's timeout is off, so nothing else would.
+        log.failure("could not send a finger answer", failure)
         self.transport.loseConnection()
 
     def lineLengthExceeded(self, line):
@@ -521,6 +527,19 @@ class FingerService(service.Service):
 
 # -- listening, and saying where -----------------------------------------------
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+    # That twistd prints the first 100 bytes of "Module.Class: line": a
+    # short name leaves room for the whole line.
+    __module__ = "builtins"
+
+
 class AnnouncedServer:
     """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
     once bound, and turns a port that cannot be bound into one line."""
@@ -534,9 +553,9 @@ class AnnouncedServer:
         try:
             port = super()._getPort()
         except CannotListenError as e:
-            sys.exit(f"finger: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+            raise CannotListen(f"finger: {self.role} cannot listen on "
+                               f"{interface}:{self.args[0]}: "
+                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

@@ -25,6 +25,8 @@ escaped web pages; the IRC bot through ClientService):
 - twisted.web.xmlrpc is imported with Twisted's own DeprecationWarning for
   HTTPClient filtered out (see the import).
 - FINGER_IRC_SERVER="" (empty) runs no IRC bot.
+- A control character (an escape, a BEL) in a status from the users
+  file becomes a space: it never reaches a finger client.
 """
 
 import html
@@ -55,6 +57,9 @@ log = Logger(namespace="finger")
 
 # A user name in the status file: no spaces, no control characters.
 PLAIN_USER = re.compile(r"[^\s\x00-\x1f\x7f]{1,64}\Z")
+# Control characters (C0 but TAB, DEL, C1): an escape sequence in a status
+# would reach finger clients as is (RFC 1288 asks servers to filter them).
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 def query_user(line):
@@ -264,7 +269,7 @@ class FingerService(service.Service):
                 log.warn("{file}, line {number}: skipped, not 'user: status': {line!r}",
                          file=self.filename, number=number, line=line)
                 continue
-            users[user] = status.strip()
+            users[user] = CONTROL.sub(" ", status).strip()
         # A new dict, not an update: users removed from the file are gone.
         self.users = users
         log.info("read {n} users from {file}", n=len(users), file=self.filename)
@@ -336,6 +341,15 @@ def setting(variable, default, check):
         sys.exit(f"{NAME}: {variable} {e}")
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class LoggedTCPServer(internet.TCPServer):
     """internet.TCPServer that logs "ROLE listening on HOST:PORT" once it is
     bound (port 0 gets a free port), and that turns a port it cannot bind
@@ -349,7 +363,7 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {e}")
+            raise CannotListen(f"{NAME}: {e}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

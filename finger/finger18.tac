@@ -18,6 +18,8 @@ Departures from the original listing:
 - Text inside, bytes at the edge: services keep str, every front-end decodes
   UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
   str (never Binary), IRC never shows a b'...'.
+- A control character (an escape, a BEL) in a status from the users
+  file becomes a space: it never reaches a finger client.
 - putChild takes bytes (a str is a TypeError since Twisted 22.10).
 - The finger protocol takes a half-close (IHalfCloseableProtocol): a client
   that shuts its side after the query, as `nc -N` does, still gets the
@@ -114,6 +116,7 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
         d.addErrback(self.failed, user)
         d.addCallback(self.answer)
+        d.addErrback(self.unanswerable)
 
     def failed(self, failure, user):
         if failure.check(defer.CancelledError):
@@ -126,6 +129,12 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         if status is None:
             return  # the client has gone
         self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def unanswerable(self, failure):
+        # Only a bug gets here (a backend that gave no text): log it once and
+        # hang up; the query's timeout is off, so nothing else would.
+        log.failure("could not send a finger answer", failure)
         self.transport.loseConnection()
 
     def lineLengthExceeded(self, line):
@@ -284,6 +293,11 @@ class FingerXR(xmlrpc.XMLRPC):
 
 
 
+# Control characters (C0 but TAB, DEL, C1): an escape sequence in a status
+# would reach finger clients as is (RFC 1288 asks servers to filter them).
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
 # -- the backend: a file of "user: status" lines, re-read on a timer ------------
 
 def parse_users(text, filename):
@@ -299,7 +313,7 @@ def parse_users(text, filename):
             log.warn("{file}:{number}: skipped a line that is not "
                      "'user: status'", file=filename, number=number)
             continue
-        users[user.strip()] = status.strip()
+        users[user.strip()] = CONTROL.sub(" ", status).strip()
     return users
 
 
@@ -363,6 +377,15 @@ class FingerService(service.Service):
 
 # -- listening, and saying where -----------------------------------------------
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class AnnouncedServer:
     """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
     once bound, and turns a port that cannot be bound into one line."""
@@ -376,9 +399,9 @@ class AnnouncedServer:
         try:
             port = super()._getPort()
         except CannotListenError as e:
-            sys.exit(f"{NAME}: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
+                               f"{interface}:{self.args[0]}: "
+                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

@@ -25,7 +25,8 @@ Departures from the original listing:
   UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
   str (never Binary), IRC never shows a b'...'.
 - A control character (a bare CR, an escape) in a status from the
-  setter becomes a space: it never reaches a finger client.
+  setter or in what `finger` prints becomes a space: it never reaches a
+  finger client.
 - putChild takes bytes (a str is a TypeError since Twisted 22.10).
 - The finger protocol takes a half-close (IHalfCloseableProtocol): a client
   that shuts its side after the query, as `nc -N` does, still gets the
@@ -141,6 +142,7 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
         d.addErrback(self.failed, user)
         d.addCallback(self.answer)
+        d.addErrback(self.unanswerable)
 
     def failed(self, failure, user):
         if failure.check(defer.CancelledError):
@@ -153,6 +155,12 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         if status is None:
             return  # the client has gone
         self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def unanswerable(self, failure):
+        # Only a bug gets here (a backend that gave no text): log it once and
+        # hang up; the query's timeout is off, so nothing else would.
+        log.failure("could not send a finger answer", failure)
         self.transport.loseConnection()
 
     def lineLengthExceeded(self, line):
@@ -192,11 +200,19 @@ components.registerAdapter(FingerFactoryFromService, IFingerService,
 # in a status would reach finger clients as is, and RFC 1288 asks servers to
 # filter them. Each becomes a space as a status comes in.
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# In text of many lines: the same, but LF and CRLF, the line ends, stay.
+LINES_CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def plain_text(text):
     """text with every control character but TAB made a space."""
     return CONTROL.sub(" ", text)
+
+
+def finger_lines(text):
+    """Text of many lines as a finger answer: its line ends (LF, CRLF) kept,
+    every other control character but TAB (a bare CR, an escape) a space."""
+    return LINES_CONTROL.sub(" ", text)
 
 
 # -- the setter protocol and its adapter --------------------------------------
@@ -490,7 +506,9 @@ class LocalFingerService(service.Service):
         return process.done
 
     def answer(self, output):
-        text = output.decode("utf-8", "replace").rstrip()
+        # The program prints what users wrote (their .plan): no escape
+        # sequence of theirs reaches a finger client.
+        text = finger_lines(output.decode("utf-8", "replace")).rstrip()
         return text or "No such user"
 
     def getUsers(self):
@@ -498,6 +516,15 @@ class LocalFingerService(service.Service):
 
 
 # -- listening, and saying where -----------------------------------------------
+
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
 
 class AnnouncedServer:
     """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
@@ -512,9 +539,9 @@ class AnnouncedServer:
         try:
             port = super()._getPort()
         except CannotListenError as e:
-            sys.exit(f"{NAME}: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
+                               f"{interface}:{self.args[0]}: "
+                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

@@ -138,6 +138,7 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
         d.addErrback(self.failed, user)
         d.addCallback(self.answer)
+        d.addErrback(self.unanswerable)
 
     def failed(self, failure, user):
         if failure.check(defer.CancelledError):
@@ -150,6 +151,12 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         if status is None:
             return  # the client has gone
         self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def unanswerable(self, failure):
+        # Only a bug gets here (a backend that gave no text): log it once and
+        # hang up; the query's timeout is off, so nothing else would.
+        log.failure("could not send a finger answer", failure)
         self.transport.loseConnection()
 
     def lineLengthExceeded(self, line):
@@ -486,6 +493,15 @@ class FingerService(service.Service):
 
 # -- listening, and saying where -----------------------------------------------
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class AnnouncedServer:
     """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
     once bound, and turns a port that cannot be bound into one line."""
@@ -499,9 +515,9 @@ class AnnouncedServer:
         try:
             port = super()._getPort()
         except CannotListenError as e:
-            sys.exit(f"{NAME}: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
+                               f"{interface}:{self.args[0]}: "
+                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

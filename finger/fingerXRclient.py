@@ -20,6 +20,7 @@ import os
 import socket
 import sys
 import xmlrpc.client
+from xml.parsers.expat import ExpatError
 
 PROG = "fingerXRclient.py"
 
@@ -64,6 +65,12 @@ def main(argv=None):
         sys.exit(f"{PROG}: {url}: {e.faultString}")
     except xmlrpc.client.ProtocolError as e:
         sys.exit(f"{PROG}: {url}: HTTP {e.errcode} {e.errmsg}")
+    except xmlrpc.client.ResponseError:
+        # Well-formed XML, but no XML-RPC answer (a web page, say).
+        sys.exit(f"{PROG}: {url}: not an XML-RPC answer")
+    except ExpatError as e:
+        # Not XML at all: some other server on that port, or a broken one.
+        sys.exit(f"{PROG}: {url}: not an XML-RPC answer ({e})")
     except (OSError, xmlrpc.client.Error) as e:
         sys.exit(f"{PROG}: {url}: {getattr(e, 'strerror', None) or e}")
     print(status)

@@ -21,7 +21,9 @@ What it gets right:
   refused connection or a silent one gives the client one clear line, such
   as "Could not connect to 127.0.0.1:1079: Connection refused", and the log
   one line; never a silent wait.
-- The answer is decoded from UTF-8 and encoded again at the edge.
+- The answer is decoded from UTF-8 and encoded again at the edge. A
+  control character in it but TAB and its line ends (an escape sequence
+  from the other server, a bare CR) becomes a space.
 
 Departures from the original: the front-end takes a half-close (a client
 that shuts its side after the query, as `nc -N` does, still gets the
@@ -52,6 +54,16 @@ USAGE = "Ask for user@host or user@host:port"
 # A plain user name: never an option, never a second @, never two words.
 PLAIN_NAME = re.compile(r"\w[\w.-]*\Z")
 HOST = re.compile(r"[\w.-]+\Z")
+# Control characters (C0, DEL, C1) but TAB and the line ends (LF, CRLF): an
+# escape sequence in another server's answer would reach our client as is;
+# RFC 1288 asks for filtering.
+LINES_CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def finger_lines(text):
+    """Text of many lines as a finger answer: its line ends (LF, CRLF) kept,
+    every other control character but TAB (a bare CR, an escape) a space."""
+    return LINES_CONTROL.sub(" ", text)
 
 
 class IFingerService(Interface):
@@ -130,7 +142,7 @@ def finger(user, host, port=79, timeout=10):
         answer = yield client.done
     except defer.TimeoutError:
         raise UpstreamError(f"No answer from {where} within {timeout}s")
-    return answer.decode("utf-8", "replace").rstrip()
+    return finger_lines(answer.decode("utf-8", "replace")).rstrip()
 
 
 # -- the backend ------------------------------------------------------------------
@@ -212,6 +224,7 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         d = self.pending = defer.maybeDeferred(self.factory.getUser, query)
         d.addErrback(self.failed, query)
         d.addCallback(self.answer)
+        d.addErrback(self.unanswerable)
 
     def failed(self, failure, query):
         if failure.check(defer.CancelledError, error.ConnectingCancelledError):
@@ -228,6 +241,12 @@ class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
         if status is None:
             return  # the client has gone
         self.transport.write(status.encode("utf-8") + b"\r\n")
+        self.transport.loseConnection()
+
+    def unanswerable(self, failure):
+        # Only a bug gets here (a backend that gave no text): log it once and
+        # hang up; the query's timeout is off, so nothing else would.
+        log.failure("could not send a finger answer", failure)
         self.transport.loseConnection()
 
     def lineLengthExceeded(self, line):
@@ -265,6 +284,15 @@ components.registerAdapter(FingerFactoryFromService, IFingerService,
 
 # -- listening, and saying where -----------------------------------------------
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class AnnouncedTCPServer(internet.TCPServer):
     """Logs 'ROLE listening on HOST:PORT' once bound, and turns a port that
     cannot be bound into one line."""
@@ -278,9 +306,9 @@ class AnnouncedTCPServer(internet.TCPServer):
         try:
             port = super()._getPort()
         except error.CannotListenError as e:
-            sys.exit(f"{NAME}: {self.role} cannot listen on "
-                     f"{interface}:{self.args[0]}: "
-                     f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
+            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
+                               f"{interface}:{self.args[0]}: "
+                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
         log.info("{role} listening on {host}:{port}", role=self.role,
                  host=interface, port=port.getHost().port)
         return port

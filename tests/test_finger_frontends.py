@@ -1103,6 +1103,49 @@ class ClientPortTest(TestCase):
                                  f"number from 1 to 65535, not 'x'")
 
 
+class _OneHTTPAnswer(protocol.Protocol):
+    """A web server that is no XML-RPC server: reads one whole request,
+    answers the factory's body with 200, and closes."""
+
+    def connectionMade(self):
+        self.data = b""
+
+    def dataReceived(self, data):
+        self.data += data
+        head, blank, body = self.data.partition(b"\r\n\r\n")
+        length = re.search(rb"(?im)^content-length: *(\d+)", head)
+        if not blank or length is None or len(body) < int(length.group(1)):
+            return
+        answer = self.factory.answer
+        self.transport.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer))
+        self.transport.loseConnection()
+
+
+class XMLRPCClientAnswerTest(TestCase):
+    """fingerXRclient.py against a server that answers 200 but no XML-RPC:
+    one line and exit 1, never a traceback. One real run each, at once."""
+
+    def serve(self, answer):
+        factory = protocol.Factory.forProtocol(_OneHTTPAnswer)
+        factory.answer = answer
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+        return port.getHost().port
+
+    @defer.inlineCallbacks
+    def test_not_xml_rpc_is_one_line(self):
+        page, garbage = self.serve(b"<html><body>hi</body></html>"), self.serve(b"not xml")
+        results = yield defer.gatherResults([
+            support.run_script("finger/fingerXRclient.py", "--port", str(page)),
+            support.run_script("finger/fingerXRclient.py", "--port", str(garbage))])
+        self.assertEqual(results, [
+            (b"", f"fingerXRclient.py: http://127.0.0.1:{page}/RPC2: "
+                  f"not an XML-RPC answer\n".encode(), 1),
+            (b"", f"fingerXRclient.py: http://127.0.0.1:{garbage}/RPC2: "
+                  f"not an XML-RPC answer (syntax error: line 1, column 0)\n".encode(), 1)])
+
+
 class PortInUseTest(StepTestCase):
     """A port that cannot be bound is one line (SystemExit), not a traceback;
     under twistd it is one log line and exit status 1."""
@@ -1122,6 +1165,47 @@ class PortInUseTest(StepTestCase):
         e = self.assertRaises(SystemExit, top.startService)
         self.assertEqual(e.code, f"finger20.tac: finger cannot listen on 127.0.0.1:{taken}: "
                                  f"Address already in use")
+
+
+class DaemonPortInUseTest(TestCase):
+    """twistd as a daemon (no -n) on a port in use: exit 1 at once, the
+    pidfile removed, twistd saying why. A SystemExit in the daemon left
+    the launching twistd waiting for ever on its status pipe. Two real
+    runs at once: a tac (step 20) and the plugin (finger.py)."""
+
+    @defer.inlineCallbacks
+    def test_a_tac_and_the_plugin(self):
+        taken = support.listen(self, protocol.ServerFactory())
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = os.path.join(tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE)
+
+        def daemon(name, *args, env=None):
+            return support.run(support.twistd_argv(
+                "--pidfile", os.path.join(tmp, f"{name}.pid"),
+                "--logfile", os.path.join(tmp, f"{name}.log"), *args),
+                env=env, cwd=tmp, timeout=15)
+
+        tac, plugin = yield defer.gatherResults([
+            daemon("tac", "-y", path("finger/finger20.tac"),
+                   env={"FINGER_PORT": str(taken), "FINGER_USERS_FILE": users,
+                        "FINGER_IRC_SERVER": ""}),
+            daemon("plugin", "finger", "--user", "moshez:Happy and well",
+                   "--port", str(taken))])
+        for name, (out, err, code), line in [
+                ("tac", tac, f"finger20.tac: finger cannot listen on 127.0.0.1:{taken}: "
+                             f"Address already in use"),
+                ("plugin", plugin, f"finger: finger cannot listen on 127.0.0.1:{taken}: "
+                                   f"Address already in use")]:
+            with self.subTest(name):
+                self.assertEqual((out, code), (b"", 1))
+                # On the terminal, in twistd's words: the whole line.
+                self.assertIn(f"An error has occurred: b'CannotListen: {line}'", err.decode())
+                self.assertFalse(os.path.exists(os.path.join(tmp, f"{name}.pid")))
+                with open(os.path.join(tmp, f"{name}.log"), encoding="utf-8") as f:
+                    self.assertIn(line, f.read())
 
 
 class FingerProtocolTest(TestCase):
@@ -1327,6 +1411,10 @@ class StatusControlCharacterTest(TestCase):
         answer = self.talk(factories["finger"], "moshez\r\n")
         self.assertEqual(answer.decode("utf-8"), self.SEEN)
         self.assertEqual(answer.count(b"\r") + answer.count(b"\n"), 2)
+        # REVIEW 20's own lines, as `printf ... | nc -N` sends them: bare LFs.
+        self.talk(factories["setter"], "moshez\nfoo\rPRIVMSG tester :injected\n")
+        self.assertEqual(self.talk(factories["finger"], "moshez\n"),
+                         b"foo PRIVMSG tester :injected\r\n")
 
     def test_step_19a(self):
         top = load_tac("finger/finger19a.tac",
@@ -1346,6 +1434,113 @@ class StatusControlCharacterTest(TestCase):
         with open(self.users, encoding="utf-8") as f:
             self.assertEqual(finger.parse_users(f.read(), self.users)["esc"],
                              "red [31m alert")
+
+
+class AnswerControlCharacterTest(TestCase):
+    """What other people wrote reaches a finger client without a control
+    character, TAB and line ends (LF, CRLF) excepted (RFC 1288): the users
+    file of steps 17-22, the `finger` program's output (19b), a .plan (19c),
+    and another server's answer through the proxy. In-process."""
+
+    FILE = "esc: red\x1b[31m alert\x07\n"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def ask(self, top, query):
+        """The bytes the finger front-end of a loaded step answers (its
+        backend answers at once)."""
+        (factory,) = [s.args[1] for s in services(top) if getattr(s, "role", None) == "finger"]
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(query.encode("utf-8") + b"\r\n")
+        proto.connectionLost(None)
+        return transport.value()
+
+    def test_the_users_file_of_steps_17_to_22(self):
+        users = os.path.join(self.tmp, "etc.users")
+        with open(users, "w", encoding="utf-8") as f:
+            f.write(USERS_FILE + self.FILE)
+        pem = make_certificate(self.tmp)
+        for tac in ["finger17", "finger18", "finger19", "finger20", "finger21", "finger22"]:
+            with self.subTest(tac=tac):
+                top = load_tac(f"finger/{tac}.tac", {
+                    "FINGER_USERS_FILE": users, "FINGER_IRC_SERVER": "", "FINGER_CERT": pem})
+                the_service(top)._read()
+                self.assertEqual(self.ask(top, "esc"), b"red [31m alert\r\n")
+
+    def test_the_finger_programs_output_19b(self):
+        top = load_tac("finger/finger19b.tac", {"FINGER_IRC_SERVER": ""})
+        self.assertEqual(
+            the_service(top).answer("Login: moshez\nPlan:\n\x1b[31mred\x07\tok\n".encode()),
+            "Login: moshez\nPlan:\n [31mred \tok")
+
+    def test_a_plan_19c(self):
+        homes = write_homes(self.tmp, {"moshez": "one\x1b[2J\r\ntwo\rthree\x9b"})
+        top = load_tac("finger/finger19c.tac", {"FINGER_HOMES": homes, "FINGER_IRC_SERVER": ""})
+        self.assertEqual(self.ask(top, "moshez").decode("utf-8"), "one [2J\r\ntwo three\r\n")
+
+    @defer.inlineCallbacks
+    def test_another_servers_answer_through_the_proxy(self):
+        upstream = protocol.Factory.forProtocol(protocol.Protocol)
+        upstream.protocol = lambda: _Answers(b"Login: moshez\r\nPlan: \x1b]0;owned\x07hi\rPlan: forged\n")
+        port = reactor.listenTCP(0, upstream, interface="127.0.0.1")
+        self.addCleanup(port.stopListening)
+        top = load_tac("finger/fingerproxy.tac", {})
+        answer = yield the_service(top).getUser(f"moshez@127.0.0.1:{port.getHost().port}")
+        self.assertEqual(answer, "Login: moshez\r\nPlan:  ]0;owned hi Plan: forged")
+
+
+class _Answers(protocol.Protocol):
+    """An upstream finger server that answers `answer` to any query, then
+    closes."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def dataReceived(self, data):
+        self.transport.write(self.answer)
+        self.transport.loseConnection()
+
+
+class UnanswerableTest(TestCase):
+    """A bug between the backend and the answer (here a backend that gives
+    bytes, not text) is logged once, and the finger client is hung up on:
+    the query's timeout is off by then, so nothing else would close it.
+    In-process, on StringTransport, every finger front-end of 17-28."""
+
+    TACS = ["finger17", "finger18", "finger19", "finger19a", "finger19b", "finger19c",
+            "finger20", "finger21", "finger22", "fingerproxy"]
+
+    def check(self, top):
+        (factory,) = [s.args[1] for s in services(top)
+                      if getattr(s, "role", None) in ("finger", "proxy")]
+        factory.getUser = lambda user: defer.succeed(b"bytes, not text")
+        proto = factory.buildProtocol(None)
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(b"moshez\r\n")
+        self.assertEqual(transport.value(), b"")
+        self.assertTrue(transport.disconnecting)
+        proto.connectionLost(None)
+        self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 1)
+
+    def test_every_step(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        pem = make_certificate(tmp)
+        for tac in self.TACS:
+            with self.subTest(tac=tac):
+                self.check(load_tac(f"finger/{tac}.tac",
+                                    {"FINGER_IRC_SERVER": "", "FINGER_CERT": pem}))
+
+    def test_the_organized_finger(self):
+        from finger import tap
+        options = tap.Options()
+        options.parseOptions(["--user", "moshez:Happy and well"])
+        self.check(tap.makeService(options))
 
 
 class StatusFileTest(StepTestCase):

@@ -81,6 +81,20 @@ class ProtocolCallsTest(TestCase):
         self.assertEqual(server.watcher.err, b"")
 
 
+class ProtocolCallsUsageTest(TestCase):
+    """protocol-calls.py on a port in use: one line and exit 1, not a
+    traceback. In-process: main() fails before the reactor runs."""
+
+    def test_a_port_in_use(self):
+        taken = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        self.addCleanup(taken.stopListening)
+        port = taken.getHost().port
+        script = support.load_script(CALLS)
+        e = self.assertRaises(SystemExit, script.main, ["--port", str(port)])
+        self.assertEqual(e.code, f"protocol-calls.py: cannot listen on 127.0.0.1:{port}: "
+                                 f"Address already in use")
+
+
 class HandmadeTransportTest(TestCase):
 
     @defer.inlineCallbacks

@@ -40,9 +40,11 @@ does not cover.
 """
 
 import argparse
+import sys
 
 from zope.interface import implementer
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.internet.protocol import Factory, Protocol
 
@@ -101,7 +103,11 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, LoggingFactory(), interface=args.iface)
+    try:
+        port = reactor.listenTCP(args.port, LoggingFactory(), interface=args.iface)
+    except CannotListenError as e:
+        sys.exit(f"protocol-calls.py: cannot listen on {args.iface}:{args.port}: "
+                 f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
     say(f"echo listening on {args.iface}:{port.getHost().port}")
     reactor.run()
 
