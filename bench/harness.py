@@ -9,8 +9,6 @@ other programs and must not share a reactor with them.
 
 import os
 import platform
-import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -19,9 +17,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-PYTHON = sys.executable
-TWISTD = str(Path(sys.executable).parent / "twistd")
-PORT_RE = re.compile(r"port[= ]?(\d+)")
+# One process runner and one set of paths serve the tests, the demo and the
+# bench: they live in tests/support (importable through the editable
+# install, or from a plain checkout, hence the path) and import no reactor.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tests.support import processes as _processes  # noqa: E402
+from tests.support.environment import raise_nofile  # noqa: E402,F401
+from tests.support.paths import PORT_RE, PYTHON, TWISTD  # noqa: E402,F401
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -57,30 +60,6 @@ def pin(pid, cpu):
         return True
     except OSError:
         return False
-
-
-# -- open files ------------------------------------------------------------
-
-def raise_nofile(wanted):
-    """Raise RLIMIT_NOFILE (soft, and hard if we may) towards `wanted`.
-    Children inherit it. Returns (soft before, soft after, note)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    before = soft
-    note = ""
-    if hard != resource.RLIM_INFINITY and hard < wanted:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
-            hard = wanted
-        except (ValueError, OSError) as e:
-            note = f"hard limit {hard} could not be raised to {wanted} ({e})"
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (ValueError, OSError) as e:
-            note = f"soft limit {soft} could not be raised to {target} ({e})"
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    return before, soft, note
 
 
 # -- /proc readings --------------------------------------------------------
@@ -136,13 +115,6 @@ def machine_busy(since=None):
 
 
 # -- programs --------------------------------------------------------------
-
-# One process runner serves the tests, the demo and the bench; it lives in
-# tests/support/processes.py (importable through the editable install, or
-# from a plain checkout, hence the path) and imports no reactor.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-from tests.support import processes as _processes  # noqa: E402
 
 
 class Program(_processes.Program):

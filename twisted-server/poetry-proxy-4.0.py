@@ -45,6 +45,9 @@ The caching proxy of 1.0-3.0, hardened for real use:
   once (Twisted's EMFILE recovery) and a warning says so, at most once a
   second, with the count since the last one.
 - Addresses are [HOST:]PORT; an IPv6 host goes in brackets, [::1]:10001.
+- A port it cannot listen on (in use, not allowed) is one line on stderr,
+  "poetry-proxy-4.0.py: cannot listen on localhost:10001: Address already
+  in use", and exit 1; no traceback.
 
     python twisted-server/fastpoetry-1.0.py --port 10001 poetry/fascination.txt
     python twisted-server/poetry-proxy-4.0.py --port 10000 --expiry 60 10001
@@ -58,7 +61,7 @@ import sys
 from twisted.internet import tcp
 from twisted.internet.abstract import isIPv6Address
 from twisted.internet.defer import CancelledError, Deferred, succeed
-from twisted.internet.error import ConnectionDone
+from twisted.internet.error import CannotListenError, ConnectionDone
 from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
 from twisted.logger import Logger
@@ -546,7 +549,11 @@ def main(argv=None):
     # Before the reactor drops the connections at shutdown.
     reactor.addSystemEventTrigger("before", "shutdown", service.stop)
 
-    port = listen_tcp(args.port, factory, args.backlog, args.iface, reactor)
+    try:
+        port = listen_tcp(args.port, factory, args.backlog, args.iface, reactor)
+    except CannotListenError as e:
+        why = getattr(e.socketError, "strerror", None) or e.socketError
+        sys.exit(f"poetry-proxy-4.0.py: cannot listen on {args.iface}:{args.port}: {why}")
 
     say(f"Proxying poetry on {port.getHost()} for the server at {host}:{server_port}.")
 

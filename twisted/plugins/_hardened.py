@@ -8,7 +8,10 @@ this one only defines what follows).
 
 - ListeningService: listens on a TCP port and logs the address it got, so
   `--port 0` is usable. (internet.TCPServer does the same but keeps the port
-  private.)
+  private.) A port it cannot have (in use, not allowed) is one line and
+  exit 1, e.g. "poetryproxy: cannot listen on localhost:10001: Address
+  already in use", not twistd's double traceback, and twistd's pidfile is
+  removed.
 - HangupService and twistd_logfile: what SIGHUP means for these services.
   With a log file, re-open it, for rotation tools such as logrotate that
   move the file away first: "SIGHUP: re-opening the log file ..." ends the
@@ -26,6 +29,7 @@ import os
 import signal
 
 from twisted.application import service
+from twisted.internet.error import CannotListenError
 from twisted.python.logfile import BaseLogFile
 
 
@@ -36,7 +40,8 @@ class ListeningService(service.Service):
 
     listening = None
 
-    def __init__(self, port, factory, interface, backlog, message, log, listen=None):
+    def __init__(self, port, factory, interface, backlog, message, log, listen=None,
+                 twistd=None):
         self.port = port
         self.factory = factory
         self.interface = interface
@@ -44,6 +49,7 @@ class ListeningService(service.Service):
         self.message = message
         self.log = log
         self.listen = listen
+        self.twistd = twistd  # twistd's own options (the plugin's parent), or None
 
     def privilegedStartService(self):
         # Before twistd drops privileges, so a low port works as root.
@@ -54,7 +60,10 @@ class ListeningService(service.Service):
             def listen(port, factory, backlog, interface):
                 return reactor.listenTCP(port, factory, backlog=backlog, interface=interface)
 
-        self.listening = listen(self.port, self.factory, self.backlog, self.interface)
+        try:
+            self.listening = listen(self.port, self.factory, self.backlog, self.interface)
+        except CannotListenError as e:
+            self.cannot_listen(e)
         self.log.info(self.message, address=self.listening.getHost())
         service.Service.privilegedStartService(self)
 
@@ -68,6 +77,33 @@ class ListeningService(service.Service):
         listening, self.listening = self.listening, None
         if listening is not None:
             return listening.stopListening()
+
+    def cannot_listen(self, error):
+        """One line and exit 1.
+
+        In the foreground (twistd -n, or no twistd): SystemExit with the line.
+        It passes by twistd's clean-up for a failed start, so the pidfile
+        twistd has just written is removed here. A daemon must not exit that
+        way: twistd's launching process waits for a word from it on a pipe
+        and would wait for ever. There, an exception carrying the line goes
+        through twistd's own failed-start path, which removes the pidfile,
+        logs it, and has the launching twistd print it and exit 1."""
+        why = getattr(error.socketError, "strerror", None) or error.socketError
+        line = f"{self.log.namespace}: cannot listen on {self.interface}:{self.port}: {why}"
+        twistd = self.twistd if self.twistd is not None else {}
+        if twistd and not twistd.get("nodaemon"):
+            # A builtin type keeps twistd's report short: it prints the
+            # first 100 bytes of "OSError: <line>".
+            raise OSError(line)
+        pidfile = twistd.get("pidfile")
+        if pidfile:
+            try:
+                os.remove(pidfile)
+            except FileNotFoundError:
+                pass
+        # twistd -n has sent stderr to its log, so the line shows there as
+        # "[stderr#error] ...".
+        raise SystemExit(line)
 
 
 class HangupService(service.Service):

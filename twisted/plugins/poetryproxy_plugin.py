@@ -152,7 +152,7 @@ class ProxyServiceMaker:
         ListeningService(
             options["port"], factory, options["iface"], options["backlog"],
             f"Proxying poetry on {{address}} for the server at {host}:{port}.", log,
-            listen=proxy.listen_tcp,
+            listen=proxy.listen_tcp, twistd=getattr(options, "parent", None),
         ).setServiceParent(top)
         ProxyStopper(proxy_service).setServiceParent(top)
         return top

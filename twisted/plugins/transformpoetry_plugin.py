@@ -296,6 +296,7 @@ class TransformServiceMaker:
         hangup_service(options, log).setServiceParent(top)  # first: see _hardened
         ListeningService(options["port"], factory, options["iface"],
                          options["backlog"], "Serving transforms on {address}.", log,
+                         twistd=getattr(options, "parent", None),
                          ).setServiceParent(top)
         return top
 
