@@ -18,6 +18,10 @@ errors logged and answered; a setter on 127.0.0.1 only that ignores and
 logs an empty connection, one line or junk). setUser is a method of the
 service, not the users dict's __setitem__, so the service decides what a
 status is.
+A port that cannot be bound raises CannotListen, a SystemExit that is
+also an Exception: one line and exit 1 in the foreground, and under twistd
+as a daemon (no -n) the launching twistd prints the line and exits 1 and
+the pidfile is removed (a plain SystemExit left it waiting for ever).
 """
 
 import os
@@ -197,6 +201,15 @@ def setting(variable, default, check):
         sys.exit(f"{NAME}: {variable} {e}")
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class LoggedTCPServer(internet.TCPServer):
     """internet.TCPServer that logs "ROLE listening on HOST:PORT" once it is
     bound (port 0 gets a free port), and that turns a port it cannot bind
@@ -210,8 +223,8 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {self.role} cannot listen on "
-                             f"{e.interface}:{e.port}: {e.socketError}")
+            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
+                               f"{e.interface}:{e.port}: {e.socketError}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

@@ -22,6 +22,12 @@ escaped web pages, "/" answered, UTF-8 paths):
 - An error in getUser answers "Status of USER: Internal error in server"
   and is logged once. Messages said in a channel are not answered.
 - The bot logs "irc signed on to HOST:PORT as NICK" once it is registered.
+- A port that cannot be bound raises CannotListen, a SystemExit that is
+  also an Exception: in the foreground it is still one line and exit 1;
+  under twistd as a daemon (no -n), twistd's failed start runs, so the
+  launching twistd prints the line (its first 98 bytes) and exits 1, and
+  the pidfile is removed. A plain SystemExit left that twistd waiting for
+  ever on its status pipe.
 """
 
 import html
@@ -314,6 +320,15 @@ def setting(variable, default, check):
         sys.exit(f"{NAME}: {variable} {e}")
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1.
+
+    A SystemExit, so the line is all a user sees; an Exception too, so
+    twistd's clean-up for a failed start runs: it removes the pidfile and,
+    for a daemon, tells the launching twistd, which would otherwise wait
+    for ever on its status pipe."""
+
+
 class LoggedTCPServer(internet.TCPServer):
     """internet.TCPServer that logs "ROLE listening on HOST:PORT" once it is
     bound (port 0 gets a free port), and that turns a port it cannot bind
@@ -327,8 +342,8 @@ class LoggedTCPServer(internet.TCPServer):
         try:
             super().privilegedStartService()
         except CannotListenError as e:
-            raise SystemExit(f"{NAME}: {self.role} cannot listen on "
-                             f"{e.interface}:{e.port}: {e.socketError}")
+            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
+                               f"{e.interface}:{e.port}: {e.socketError}")
         address = self._port.getHost()
         log.info("{role} listening on {host}:{port}",
                  role=self.role, host=address.host, port=address.port)

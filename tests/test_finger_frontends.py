@@ -1187,11 +1187,13 @@ class PortInUseTest(StepTestCase):
 class DaemonPortInUseTest(TestCase):
     """twistd as a daemon (no -n) on a port in use: exit 1 at once, the
     pidfile removed, twistd saying why. A SystemExit in the daemon left
-    the launching twistd waiting for ever on its status pipe. Two real
-    runs at once: a tac (step 20) and the plugin (finger.py)."""
+    the launching twistd waiting for ever on its status pipe. Three real
+    runs at once: a tac of steps 11-16 (step 12, its setter's port taken
+    after its finger port was bound), one of 17-28 (step 20) and the
+    plugin (finger.py)."""
 
     @defer.inlineCallbacks
-    def test_a_tac_and_the_plugin(self):
+    def test_two_tacs_and_the_plugin(self):
         taken = support.listen(self, protocol.ServerFactory())
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp, True)
@@ -1205,20 +1207,27 @@ class DaemonPortInUseTest(TestCase):
                 "--logfile", os.path.join(tmp, f"{name}.log"), *args),
                 env=env, cwd=tmp, timeout=15)
 
-        tac, plugin = yield defer.gatherResults([
+        early, tac, plugin = yield defer.gatherResults([
+            daemon("early", "-y", path("finger/finger12.tac"),
+                   env={"FINGER_PORT": "0", "FINGER_SETTER_PORT": str(taken)}),
             daemon("tac", "-y", path("finger/finger20.tac"),
                    env={"FINGER_PORT": str(taken), "FINGER_USERS_FILE": users,
                         "FINGER_IRC_SERVER": ""}),
             daemon("plugin", "finger", "--user", "moshez:Happy and well",
                    "--port", str(taken))])
         for name, (out, err, code), line in [
+                ("early", early, f"finger12.tac: setter cannot listen on 127.0.0.1:{taken}: "
+                                 f"[Errno 98] Address already in use"),
                 ("tac", tac, f"finger20.tac: finger cannot listen on 127.0.0.1:{taken}: "
                              f"Address already in use"),
                 ("plugin", plugin, f"finger: finger cannot listen on 127.0.0.1:{taken}: "
                                    f"Address already in use")]:
             self.assertEqual((name, out, code), (name, b"", 1))
-            # On the terminal, in twistd's words: the whole line.
-            self.assertIn(f"An error has occurred: b'CannotListen: {line}'", err.decode())
+            # On the terminal, in twistd's words: the line, of which twistd
+            # passes on 98 bytes (17-28's lines fit whole; 11-16's lose the
+            # end of "[Errno 98] Address already in use", which the log has).
+            said = f"CannotListen: {line}".encode()[:98]
+            self.assertIn(f"An error has occurred: {said!r}", err.decode())
             # The daemon goes on after its word to the launching twistd: it
             # removes the pidfile, then logs the line as it exits.
             yield poll(lambda: self.ended(tmp, name, line), what=f"the {name} daemon's end")
