@@ -16,12 +16,12 @@ the plugin run for real as subprocesses.
 
 
 from twisted.internet import defer, error, reactor
-from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import capture_log, fetch, poem_bytes
+from tests.support import InMemoryProxy, ProxyPrints, fetch, poem_bytes
 
 SCRIPT = "twisted-server/poetry-proxy-4.0.py"
 proxy = support.load_script(SCRIPT)
@@ -70,39 +70,9 @@ def watch_cancels(service):
     return support.with_timeout(done, 10, "a client leaving the proxy")
 
 
-class ProxyFixture:
-    """Proxy 4.0's service in this process, its prints and log captured."""
-
-    def setUp(self):
-        self.printed = []
-        proxy.print = lambda *args, **kw: self.printed.append(" ".join(map(str, args)))
-        self.addCleanup(delattr, proxy, "print")
-        self.log = capture_log(self, "poetry-proxy")
-
-
-class InMemoryTest(ProxyFixture, TestCase):
+class InMemoryTest(InMemoryProxy, TestCase):
     """ProxyService and its protocols with MemoryReactorClock: connects are
     recorded, not made, and time moves only when the test says so."""
-
-    def setUp(self):
-        super().setUp()
-        self.reactor = MemoryReactorClock()
-
-    def make(self, **kw):
-        return proxy.ProxyService("127.0.0.1", 10001, reactor=self.reactor, **kw)
-
-    def upstream(self, n=-1):
-        """Connect the n-th recorded upstream fetch to a StringTransport."""
-        host, port, factory, timeout, bind = self.reactor.tcpClients[n]
-        proto = factory.buildProtocol(None)
-        transport = StringTransport()
-        proto.makeConnection(transport)
-        return proto, transport
-
-    def results(self, d):
-        got = []
-        d.addBoth(got.append)
-        return got
 
     def test_cache_expires_after_expiry_seconds(self):
         service = self.make(expiry=7200)
@@ -226,7 +196,7 @@ class InMemoryTest(ProxyFixture, TestCase):
         self.assertEqual(len(self.reactor.tcpClients), 2)
 
 
-class LoopbackTest(ProxyFixture, TestCase):
+class LoopbackTest(ProxyPrints, TestCase):
     """The proxy's factory listening in this process, real TCP both sides."""
 
     def start(self, upstream_port, **kw):

@@ -13,11 +13,9 @@ import math
 import os
 import re
 import resource
-import signal
 import sys
 
 from twisted.internet import defer, endpoints, error, protocol, reactor, task
-from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import Logger
 from twisted.plugins import poetryproxy_plugin
 from twisted.python import usage
@@ -25,7 +23,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
 
 from tests import support
-from tests.support import capture_log, fetch, poem_bytes
+from tests.support import InMemoryProxy, fetch, poem_bytes
 
 SCRIPT = "twisted-server/poetry-proxy-4.0.py"
 proxy = support.load_script(SCRIPT)
@@ -36,43 +34,6 @@ NOTICE = ("poetry-proxy-4.0: cannot write to stdout ({error}); still serving, bu
           "messages are lost, from this one on: {message}\n")
 ENOSPC = "[Errno 28] No space left on device"
 EPIPE = "[Errno 32] Broken pipe"
-
-
-class InMemory:
-    """Proxy 4.0's service in memory: its prints and log captured, a
-    MemoryReactorClock for connects and time."""
-
-    def setUp(self):
-        self.printed = []
-        proxy.print = lambda *args, **kw: self.printed.append(" ".join(map(str, args)))
-        self.addCleanup(delattr, proxy, "print")
-        # The script reports a failing stdout once per process.
-        self.patch(proxy, "stdout_failed", False)
-        self.log = capture_log(self, "poetry-proxy")
-        self.reactor = MemoryReactorClock()
-
-    def make(self, **kw):
-        return proxy.ProxyService("127.0.0.1", 10001, reactor=self.reactor, **kw)
-
-    def upstream(self, n=-1):
-        """Connect the n-th recorded upstream fetch to a StringTransport."""
-        host, port, factory, timeout, bind = self.reactor.tcpClients[n]
-        proto = factory.buildProtocol(None)
-        transport = StringTransport()
-        proto.makeConnection(transport)
-        return proto, transport
-
-    def client(self, service):
-        """A client of the proxy, connected over a StringTransport."""
-        proto = proxy.PoetryProxyFactory(service).buildProtocol(None)
-        transport = StringTransport()
-        proto.makeConnection(transport)
-        return proto, transport
-
-    def results(self, d):
-        got = []
-        d.addBoth(got.append)
-        return got
 
 
 # Twisted keeps a spare /dev/null open in every listening process
@@ -101,7 +62,7 @@ def release(upstream, poem=POEM):
         held.transport.loseConnection()
 
 
-class StdoutInMemoryTest(InMemory, TestCase):
+class StdoutInMemoryTest(InMemoryProxy, TestCase):
     """Item 1: a print that fails (ENOSPC here) must not stop serving."""
 
     def test_full_disk_while_printing_keeps_serving_and_says_so_once(self):
@@ -162,7 +123,7 @@ class StdoutScriptTest(TestCase):
                     f"port={server.port}) for the server at 127.0.0.1:{upstream}."))
 
 
-class MaxSizeTest(InMemory, TestCase):
+class MaxSizeTest(InMemoryProxy, TestCase):
     """Item 2: a poem larger than --max-size is a failed download."""
 
     def test_past_max_size_the_download_fails_and_nothing_is_kept(self):
@@ -248,7 +209,7 @@ class _Trickle(protocol.Protocol):
         self.factory.lost.callback(None)
 
 
-class DeadlineTest(InMemory, TestCase):
+class DeadlineTest(InMemoryProxy, TestCase):
     """Item 3: a trickling upstream never trips the per-read --timeout;
     --deadline bounds the whole download."""
 
@@ -322,7 +283,7 @@ class _HalfCloser(protocol.Protocol):
         self.done.callback(self.data)
 
 
-class HalfCloseTest(InMemory, TestCase):
+class HalfCloseTest(InMemoryProxy, TestCase):
     """Item 4: a half-close is not a hang-up; a lost connection still is."""
 
     @defer.inlineCallbacks
@@ -365,7 +326,7 @@ class HalfCloseTest(InMemory, TestCase):
         self.assertEqual(self.log, [])
 
 
-class ShutdownTest(InMemory, TestCase):
+class ShutdownTest(InMemoryProxy, TestCase):
     """Item 5: a download cut short by a stop is not a failed fetch."""
 
     def test_stop_cancels_the_download_and_closes_the_waiting_clients(self):
@@ -455,7 +416,7 @@ def port_event(log, kind, **fields):
     log.info(formats[kind], **fields)
 
 
-class AcceptErrorsTest(InMemory, TestCase):
+class AcceptErrorsTest(InMemoryProxy, TestCase):
     """Item 7: accept() failures are logged, at most one line a second."""
 
     def test_one_warning_a_second_with_the_count(self):

@@ -42,6 +42,7 @@ _WHERE = {
                 "Collector"),
     "twistd": ("load_tac", "pidfile", "listening_ports", "temp_dir"),
     "logs": ("capture_log", "quiet"),
+    "proxy": ("ProxyPrints", "InMemoryProxy"),
     "spec": ("VersionSpec",),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
