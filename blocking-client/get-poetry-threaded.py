@@ -18,7 +18,8 @@ took.
 A server that cannot be reached is reported on stderr ("Task N: failed to
 connect to ADDR: ...") while the others go on, and the client exits with
 status 1. Ctrl-C stops it at once with status 130 and no traceback: the
-threads are daemon threads, so nothing waits for their downloads.
+threads are daemon threads, so nothing waits for their downloads, and only
+the main thread prints, so no line is cut.
 
 With POETRY_TRACE=FILE in the environment the client also writes FILE, one
 JSON line per chunk: the task, its server, and when the handling of the
@@ -31,6 +32,8 @@ import argparse
 import datetime
 import json
 import os
+import queue
+import signal
 import socket
 import sys
 import threading
@@ -80,43 +83,35 @@ def format_address(address):
     return f"{host}:{port}"
 
 
-# Threads print whole lines: print() writes the text and the newline apart.
-print_lock = threading.Lock()
+def get_poetry_in_thread(task_num, address, done, trace=None):
+    """A thread's whole work: download one poem, then put (task number,
+    address, poem or None, the OSError or None, time taken) on the `done`
+    queue. Only the main thread prints, so no thread is ever stopped in the
+    middle of a line."""
+    chunks = [] if trace is not None else None
+    start = datetime.datetime.now()
+    try:
+        poem, error = get_poetry(address, chunks), None
+    except OSError as e:
+        poem, error = None, e
+    time = datetime.datetime.now() - start
+    if chunks:
+        # The threads share one list; write_trace sorts it by time.
+        trace.extend([(task_num, format_address(address), *chunk) for chunk in chunks])
+    done.put((task_num, address, poem, error, time))
 
 
-def say(*args, **kwargs):
-    with print_lock:
-        print(*args, **kwargs, flush=True)
-
-
-class Task(threading.Thread):
-    """Downloads one poem in a thread of its own; `poem` is None until it is
-    complete, and stays None if the download failed."""
-
-    def __init__(self, task_num, address, trace=None):
-        super().__init__(name=f"Task {task_num}", daemon=True)
-        self.task_num = task_num
-        self.address = address
-        self.trace = trace
-        self.poem = None
-
-    def run(self):
-        addr_fmt = format_address(self.address)
-        start = datetime.datetime.now()
-        chunks = [] if self.trace is not None else None
-        try:
-            poem = get_poetry(self.address, chunks)
-        except OSError as e:
-            say(f"Task {self.task_num}: failed to connect to {addr_fmt}: {e.strerror or e}",
-                file=sys.stderr)
-            return
-        finally:
-            if chunks:
-                # The threads share one list; write_trace sorts it by time.
-                self.trace.extend([(self.task_num, addr_fmt, *chunk) for chunk in chunks])
-        time = datetime.datetime.now() - start
-        say(f"Task {self.task_num}: got {len(poem)} bytes of poetry from {addr_fmt} in {time}")
-        self.poem = poem
+def start_threads(threads):
+    """Start the threads with SIGINT blocked, as a new thread inherits the
+    mask: then Ctrl-C always reaches the main thread, the one Python raises
+    KeyboardInterrupt in. A signal delivered to a thread waiting in recv()
+    would be noted but not acted on while the main thread waits."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for thread in threads:
+            thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def open_trace():
@@ -151,24 +146,36 @@ def main(argv=None):
     start = datetime.datetime.now()
     zero = perf_counter()
 
-    tasks = [Task(i, address, trace) for i, address in enumerate(addresses, 1)]
-    for task in tasks:
-        say(f"Task {task.task_num}: get poetry from: {format_address(task.address)}")
-    for task in tasks:
-        task.start()
+    done = queue.Queue()
+    threads = []
+    for task_num, address in enumerate(addresses, 1):
+        print(f"Task {task_num}: get poetry from: {format_address(address)}", flush=True)
+        # Daemon threads: after Ctrl-C, nothing waits for their downloads.
+        threads.append(threading.Thread(target=get_poetry_in_thread, daemon=True,
+                                        args=(task_num, address, done, trace)))
+    failed = 0
     try:
-        for task in tasks:
-            task.join()
+        start_threads(threads)
+        # The poems as they come, whatever the order.
+        for _ in threads:
+            task_num, address, poem, error, time = done.get()
+            addr_fmt = format_address(address)
+            if error is not None:
+                print(f"Task {task_num}: failed to connect to {addr_fmt}: "
+                      f"{error.strerror or error}", file=sys.stderr, flush=True)
+                failed += 1
+            else:
+                print(f"Task {task_num}: got {len(poem)} bytes of poetry from {addr_fmt} "
+                      f"in {time}", flush=True)
     except KeyboardInterrupt:
         return 130
 
     elapsed = datetime.datetime.now() - start
 
-    got = sum(task.poem is not None for task in tasks)
-    say(f"Got {got} poems in {elapsed}")
+    print(f"Got {len(addresses) - failed} poems in {elapsed}", flush=True)
     if trace_file:
         write_trace(trace_file, trace, zero)
-    return 0 if got == len(tasks) else 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
