@@ -62,8 +62,10 @@ OUT = ROOT / "docs" / "figures"
 # in seconds from the client's start; `bytes` is its size.
 Chunk = namedtuple("Chunk", "task server start end bytes")
 
-FIELDS = {"task": int, "server": str, "start": (int, float), "end": (int, float),
-          "bytes": int}
+# Each field, the JSON types it may have, and what to call them in an error.
+NUMBER = ((int, float), "a number")
+FIELDS = {"task": (int, "a whole number"), "server": (str, "a string"), "start": NUMBER,
+          "end": NUMBER, "bytes": (int, "a whole number")}
 
 
 def read_trace(lines):
@@ -79,10 +81,10 @@ def read_trace(lines):
             raise ValueError(f"line {n}: not JSON ({e})") from None
         if not isinstance(record, dict):
             raise ValueError(f"line {n}: not a JSON object")
-        for name, kind in FIELDS.items():
+        for name, (types, what) in FIELDS.items():
             value = record.get(name)
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise ValueError(f"line {n}: {name!r} missing or not a {name} value: {line.strip()}")
+            if not isinstance(value, types) or isinstance(value, bool):
+                raise ValueError(f"line {n}: {name!r} is missing or not {what}: {line.strip()}")
         chunk = Chunk(**{name: record[name] for name in FIELDS})
         if chunk.task < 1 or chunk.bytes < 1:
             raise ValueError(f"line {n}: task and bytes must be at least 1: {line.strip()}")
@@ -349,9 +351,9 @@ class Scene:
     def color(self, lane):
         return self.servers[lane.server][3]
 
-    def label(self, lane, pace=True):
-        _, poem, speed, _ = self.servers[lane.server]
-        return f"Task {lane.task}: {poem}" + (f"\n{speed}" if pace else "")
+    def label(self, lane):
+        _, poem, pace, _ = self.servers[lane.server]
+        return f"Task {lane.task}: {poem}\n{pace}"
 
 
 def draw_blocks(ax, blocks, y, color, px):
@@ -379,13 +381,13 @@ def pixel(ax, fig, right):
     return right / width
 
 
-def mark_total(ax, total, poems, right, y, size=9):
+def mark_total(ax, total, poems, right, y):
     """A dashed line at the total time the client printed, and its words
     just right of it (the axis leaves room there: no chunk comes after)."""
     # Under the blocks: the last chunk ends about when the client prints.
     ax.axvline(total, color="0.25", linestyle="--", linewidth=1, zorder=0.5)
     ax.text(total + 0.008 * right, y, f"Got {poems} poems\nin {total:.2f} s", ha="left",
-            va="center", fontsize=size, color="0.15")
+            va="center", fontsize=9, color="0.15")
 
 
 def draw_model(plt, scene, model, chunks, path, one_thread):
