@@ -67,6 +67,13 @@ bench: $(BENCH_STAMP)
 bench-publish: $(STAMP)
 	$(BIN)/python bench/run.py --publish
 
+# Part 1's pictures, drawn from a real run of the Part 2 clients against
+# three slow servers (about 20 s): docs/figures/*.png, with the traces they
+# are drawn from and run.json. matplotlib comes with the bench extra.
+.PHONY: figures
+figures: $(BENCH_STAMP)
+	$(BIN)/python tools/figures.py
+
 # twistd writes a dropin.cache beside every plugin folder it scans (ours and
 # exercises/part-16's); trial -j2 leaves _trial_temp* and its lock files;
 # `make bench` writes its runs to bench/out/.

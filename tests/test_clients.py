@@ -71,10 +71,11 @@ class Client:
 
     def __init__(self, id, rel, style, failure, code=0, *, xform=False, lower=False,
                  chunks=None, unit="bytes", summary=True, env=None, stack=None,
-                 ordered=False, concurrent=True, ctrl_c=None):
+                 ordered=False, concurrent=True, ctrl_c=None, name=None):
         self.id = id
         self.rel = rel
-        self.name = os.path.basename(rel) if "twisted-client" in rel else rel.split("/")[0]
+        self.name = name or (os.path.basename(rel) if "twisted-client" in rel
+                             else rel.split("/")[0])
         self.style = style            # "counts" or "poems"
         self.failure = failure        # (stream, regex with {addr}/{peer}) or HANGS
         self.code = code              # exit status when one server is dead
@@ -124,6 +125,13 @@ CTRL_C_2 = CtrlC(r"(?:(?:Task 1: got \d+ bytes of poetry from {a_peer}\n)+"
                  r"|(?:Task 2: got \d+ bytes of poetry from {a_peer}\n)+"
                  r"Task 1: 0 characters of poetry\nTask 2: {a_len} characters of poetry\n)"
                  r"Got 2 poems in \d+:\d\d:\d\d\.\d+\n")
+# The threaded client stops at once, without a summary; A's line may or may
+# not be out yet (its thread prints it after hanging up, the moment the test
+# presses Ctrl-C).
+CTRL_C_THREADED = CtrlC(r"Task 1: get poetry from: {a_addr}\n"
+                        r"Task 2: get poetry from: 127\.0\.0\.1:\d+\n"
+                        r"(?:Task 1: got {a_len} bytes of poetry from {a_addr} in \S+\n)?",
+                        code=130)
 CTRL_C_POEMS = CtrlC(r"{A}\n\n")
 CTRL_C_TRANSFORMED = CtrlC(r"{A}\n")
 # The stack clients print a stack on purpose (frames, no "Traceback").
@@ -139,6 +147,8 @@ CLIENTS = [
            concurrent=False, summary=False),
     Client("ClientAsync", "async-client/get-poetry.py", "counts", FAILED_TASK, 1,
            chunks="interleaved"),
+    Client("ClientThreaded", "blocking-client/get-poetry-threaded.py", "counts", FAILED_TASK, 1,
+           summary=False, name="get-poetry-threaded.py", ctrl_c=CTRL_C_THREADED),
     Client("Client10", "twisted-client/get-poetry-1.0.py", "counts", FAILED_TASK, 1,
            chunks="interleaved", ctrl_c=CTRL_C_1),
     Client("Client10Broken", "twisted-client/get-poetry-1.0-broken.py", "counts",
