@@ -4,8 +4,8 @@ Split by kind; every public name is available as `from tests.support import
 NAME` (resolved lazily, so the demo and the bench can import the blocking
 process runner without importing a reactor):
 
-- paths:       ROOT, POETRY, BIN, PYTHON, TWISTD, WARNFLAGS, PORT_RE, path,
-               poem_bytes, load_script, script_argv, twistd_argv
+- paths:       ROOT, POETRY, BIN, PYTHON, TWISTD, WARNFLAGS, RESERVED_FD_WARNING,
+               PORT_RE, path, poem_bytes, load_script, script_argv, twistd_argv
 - environment: child_env, set_env, raise_nofile
 - waiting:     with_timeout, poll
 - processes:   the one process runner. Under the reactor: spawn, start,
@@ -30,8 +30,8 @@ reactor dirty.
 import importlib
 
 _WHERE = {
-    "paths": ("ROOT", "POETRY", "BIN", "PYTHON", "TWISTD", "WARNFLAGS", "PORT_RE",
-              "path", "poem_bytes", "load_script", "script_argv", "twistd_argv"),
+    "paths": ("ROOT", "POETRY", "BIN", "PYTHON", "TWISTD", "WARNFLAGS", "RESERVED_FD_WARNING",
+              "PORT_RE", "path", "poem_bytes", "load_script", "script_argv", "twistd_argv"),
     "environment": ("child_env", "set_env", "raise_nofile"),
     "waiting": ("with_timeout", "poll"),
     "processes": ("spawn", "start", "start_script", "run", "run_script", "Server",
