@@ -15,7 +15,7 @@ process runner without importing a reactor):
 - servers:     listen, serve, TestServerFactory, free_port, poem_port,
                listen_transformer, tcp_port, Watched, abort_all
 - clients:     fetch, Collector, netstring, ClientRun, open_connections,
-               connector_dropped
+               connector_dropped, with_closed_stdout
 - twistd:      load_tac, pidfile, listening_ports, temp_dir
 - logs:        capture_log, quiet
 - spec:        VersionSpec
@@ -39,7 +39,7 @@ _WHERE = {
     "servers": ("listen", "serve", "TestServerFactory", "free_port", "poem_port",
                 "listen_transformer", "tcp_port", "Watched", "abort_all"),
     "clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped",
-                "Collector"),
+                "Collector", "with_closed_stdout"),
     "twistd": ("load_tac", "pidfile", "listening_ports", "temp_dir"),
     "logs": ("capture_log", "quiet"),
     "proxy": ("ProxyPrints", "InMemoryProxy"),

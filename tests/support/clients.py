@@ -1,14 +1,32 @@
-"""Clients for tests: a raw collecting TCP client, and ClientRun, which
-runs a client script's poetry_main in this process."""
+"""Clients for tests: a raw collecting TCP client, ClientRun, which runs a
+client script's poetry_main in this process, and with_closed_stdout, which
+runs a client whose stdout's reader has gone."""
 
 import io
 import sys
 
 from twisted.internet import defer, protocol, reactor, task, tcp
 
-from .paths import load_script
+from .paths import PYTHON, load_script
 from .servers import listen_transformer, poem_port
 from .waiting import with_timeout
+
+
+# Runs its arguments with stdout on a pipe that nobody reads any more, and
+# exits with their status.
+_CLOSED_STDOUT = """\
+import os, subprocess, sys
+read, write = os.pipe()
+os.close(read)
+sys.exit(subprocess.call(sys.argv[1:], stdout=write))
+"""
+
+
+def with_closed_stdout(argv):
+    """argv run with its stdout on a pipe whose reading end is closed before
+    it writes, as when `... | head -1` has exited: every write to stdout
+    fails with EPIPE."""
+    return [PYTHON, "-c", _CLOSED_STDOUT, *argv]
 
 
 class Collector(protocol.Protocol):
