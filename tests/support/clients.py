@@ -12,13 +12,15 @@ from .servers import listen_transformer, poem_port
 from .waiting import with_timeout
 
 
-# Runs its arguments with stdout on a pipe that nobody reads any more, and
-# exits with their status.
+# Becomes its arguments (exec, so a test that kills it on a timeout kills
+# the program itself) with stdout on a pipe that nobody reads any more.
 _CLOSED_STDOUT = """\
-import os, subprocess, sys
+import os, sys
 read, write = os.pipe()
 os.close(read)
-sys.exit(subprocess.call(sys.argv[1:], stdout=write))
+os.dup2(write, 1)
+os.close(write)
+os.execv(sys.argv[1], sys.argv[1:])
 """
 
 
