@@ -76,7 +76,19 @@ figures: $(BENCH_STAMP)
 
 # twistd writes a dropin.cache beside every plugin folder it scans (ours and
 # exercises/part-16's); trial -j2 leaves _trial_temp* and its lock files;
-# `make bench` writes its runs to bench/out/.
+# `make bench` writes its runs to bench/out/. The READMEs' twistd commands
+# leave logs (twistd.log, and the Application exercises' poetry.log and
+# poetry-twistd.log) and the UNIX socket exercise's poetry.sock; they are
+# kept while twistd.pid names a running daemon, which is still using them
+# (its pidfile is never removed here: twistd removes it when it stops).
+RUN_FILES := twistd.log twistd.log.* poetry.log poetry.log.* poetry-twistd.log \
+	poetry.sock poetry.sock.lock
+
 clean:
 	rm -rf $(VENV) _trial_temp* .pytest_cache *.egg-info build bench/out
 	find . \( -name __pycache__ -o -name dropin.cache \) -prune -exec rm -rf {} +
+	@if [ -f twistd.pid ] && kill -0 "$$(cat twistd.pid)" 2>/dev/null; then \
+	    echo "make clean: twistd.pid names a running daemon; its logs are kept" >&2; \
+	else \
+	    rm -f $(RUN_FILES); \
+	fi

@@ -27,6 +27,7 @@ started is stopped before the next benchmark.
 import argparse
 import datetime
 import json
+import re
 import shlex
 import shutil
 import signal
@@ -62,6 +63,12 @@ OUT = harness.BENCH / "out"            # ignored by git: every run writes here
 PUBLISHED = harness.BENCH / "results"  # the committed copy, changed by --publish only
 PUBLISH_FILES = ["results.md", "results.json", "clients.png", "throughput.png"]
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+# A note about the published run (say, a correction), which goes when the
+# run it is about is replaced.
+ERRATUM_START, ERRATUM_END = "<!-- erratum:start -->", "<!-- erratum:end -->"
+# The hand-written notes on the published run; their heading names the run.
+READING = re.compile(r"^## Reading the results \(run of (?P<stamp>[^)]*) above\)\n.*?(?=^## |\Z)",
+                     re.M | re.S)
 
 
 def parse_args(argv=None):
@@ -193,13 +200,50 @@ def report(ctx, sections, command, elapsed):
     return "\n".join(lines)
 
 
-def update_readme(text):
-    old = README.read_text() if README.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+def run_stamp(text):
+    """When the run a results section reports was made, as its Command line
+    gives it ("2026-11-30 04:56 UTC"), or None."""
+    m = re.search(r"^Command: `[^`]*` — (.+?), took ", text, re.M)
+    return m.group(1) if m else None
+
+
+def updated_readme(old, text):
+    """bench/README.md with `text` (a run's section) between the results
+    markers. The erratum about the run it replaces is dropped, and notes
+    written by hand for another run ("Reading the results (run of X
+    above)") become a stub saying they are to be written: they would
+    describe numbers no longer shown. Returns (new text, a line for each
+    thing dropped)."""
     if START not in old or END not in old:
         old = old.rstrip("\n") + f"\n\n{START}\n{END}\n"
     head, rest = old.split(START, 1)
     _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    dropped = []
+    if ERRATUM_START in head and ERRATUM_END in head:
+        before, rest = head.split(ERRATUM_START, 1)
+        head = before.rstrip("\n") + "\n\n" + rest.split(ERRATUM_END, 1)[1].lstrip("\n")
+        dropped.append("removed the erratum about the run this one replaces")
+    new_stamp = run_stamp(text)
+    m = READING.search(tail)
+    if m and m.group("stamp") != new_stamp:
+        stub = (f"## Reading the results (run of {new_stamp} above)\n\n"
+                f"Not written yet. The notes here are written by hand for each published "
+                f"run; those for the run of {m.group('stamp')} described numbers no longer "
+                f"shown, so `make bench-publish` removed them. Until these are written, "
+                f"the targets at a glance above are the run's own verdicts.\n\n")
+        tail = tail[:m.start()] + stub + tail[m.end():]
+        tail = tail.rstrip("\n") + "\n"
+        dropped.append(f"replaced the notes on the run of {m.group('stamp')} (Reading the "
+                       f"results) with a stub: write them for this run")
+    return f"{head}{START}\n{text}\n{END}{tail}", dropped
+
+
+def update_readme(text):
+    old = README.read_text() if README.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    new, dropped = updated_readme(old, text)
+    README.write_text(new)
+    for what in dropped:
+        log(f"{README.relative_to(harness.ROOT)}: {what}")
 
 
 def publish():
@@ -306,7 +350,15 @@ def main(argv=None):
     ctx.plot_prefix = "results/"
     (out / "readme-section.md").write_text(report(ctx, sections, command, elapsed))
     print(text)
-    log(f"wrote {out}/results.md, results.json and plots in {elapsed:.0f}s"
+    plots = [p for s in sections for p in s["plots"]]
+    wrote = ", ".join(["results.md", "results.json"] + plots)
+    if plots:
+        why_none = ""
+    elif plt is None:
+        why_none = " (no plots: matplotlib is not installed)"
+    else:
+        why_none = " (no plots: only the clients and throughput benchmarks draw one)"
+    log(f"wrote {wrote} in {out}{why_none}, in {elapsed:.0f}s"
         + ("; `make bench-publish` makes this run the committed copy" if full_run
            and out == OUT else ""))
 

@@ -9,10 +9,15 @@ every other client waits in the accept queue. The poetry clients of Parts 2
 to 10 are tested against it.
 
     python blocking-server/slowpoetry.py --port 10000 poetry/ecstasy.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"slowpoetry.py: cannot listen on localhost:10000: Address already in use",
+and exit status 1, not a traceback.
 """
 
 import argparse
 import socket
+import sys
 import time
 
 
@@ -75,7 +80,11 @@ def main(argv=None):
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listen_socket:
         listen_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listen_socket.bind((args.iface, args.port))
+        try:
+            listen_socket.bind((args.iface, args.port))
+        except OSError as e:
+            sys.exit(f"slowpoetry.py: cannot listen on {args.iface}:{args.port}: "
+                     f"{e.strerror}")
         listen_socket.listen(5)
         port = listen_socket.getsockname()[1]
         print(f"Serving {args.poetry_file} on port {port}.", flush=True)

@@ -8,7 +8,9 @@ import hashlib
 import json
 import re
 import shutil
+import statistics
 import struct
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -64,6 +66,18 @@ def digest(paths):
     for p in paths:
         h.update(p.name.encode() + (p.read_bytes() if p.exists() else b"<absent>"))
     return h.hexdigest()
+
+
+def bench_module(rel):
+    """A bench/ module, loaded as run.py loads it: bench/ modules import
+    each other by their plain names, so bench/ is on sys.path while it
+    loads."""
+    bench = support.path("bench")
+    sys.path.insert(0, bench)
+    try:
+        return support.load_script(rel)
+    finally:
+        sys.path.remove(bench)
 
 
 class Poem(Protocol):
@@ -268,6 +282,15 @@ class SmokeTest(TestCase):
         for (group, names), (out, err, code) in zip(self.GROUPS.items(), runs):
             self.assertEqual(code, 0, err.decode(errors="replace"))
             self.assertNotIn(b"Traceback", err)
+            # The last line lists what was written: plots only if drawn.
+            last = err.decode().splitlines()[-1]
+            if have_matplotlib():
+                self.assertRegex(last, rf"^wrote results\.md, results\.json, {names[0]}\.png "
+                                       rf"in {re.escape(str(dirs[group]))}, in \d+s$")
+            else:
+                self.assertRegex(last, rf"^wrote results\.md, results\.json in "
+                                       rf"{re.escape(str(dirs[group]))} \(no plots: matplotlib "
+                                       rf"is not installed\), in \d+s$")
             table = tables[group] = (dirs[group] / "results.md").read_text()
             self.assertEqual(out.decode().strip(), table.split("\n", 2)[2].strip())
             self.assertRegex(table, r"Twisted \d+\.\d+\.\d+; reactor twisted\.internet\.\w+\.\w+Reactor")
@@ -286,19 +309,25 @@ class SmokeTest(TestCase):
         self.assertEqual({c for c, _ in clients}, CLIENTS)
         per_poem = results["sizes"]["per_poem"]  # the same in both runs
         for (name, n), r in clients.items():
+            # Every timed run has its own fixed-cost run, and the net time
+            # is the median of their differences.
+            self.assertEqual(len(r["fixed_runs"]), len(r["runs"]))
+            nets = [w - f for w, f in zip(r["runs"], r["fixed_runs"])]
+            self.assertEqual(r["nets"], nets)
+            self.assertAlmostEqual(r["net"], statistics.median(nets))
+            self.assertEqual(r["floor"], (n if name == "blocking" else 1) * per_poem)
+            self.assertEqual(r["valid"], r["net"] >= r["floor"] - 0.05 * per_poem)
             if name == "blocking":
                 # N poems one after another: at least N times the delay.
                 self.assertGreaterEqual(r["wall"], n * per_poem * 0.9)
             else:
                 # The speed-ups the table reports are the blocking client's
-                # time over this one's, raw and net of both fixed costs. (How
-                # fast is for bench/ to say: a busy machine skews a tiny run.)
+                # time over this one's, raw and net. (How fast is for bench/
+                # to say: a busy machine skews a tiny run.)
                 b = clients[("blocking", n)]
                 self.assertAlmostEqual(r["speedup"], b["wall"] / r["wall"])
-                # (A net time is floored at 1 ns: on a busy machine a tiny
-                # run can take less than its separately measured fixed cost.)
-                self.assertAlmostEqual(r["net_speedup"], max(b["wall"] - b["fixed"], 1e-9)
-                                       / max(r["wall"] - r["fixed"], 1e-9))
+                self.assertAlmostEqual(r["net_speedup"], b["net"] / max(r["net"], 1e-9))
+                self.assertEqual(r["net_valid"], b["valid"] and r["valid"])
                 self.assertEqual(r["target"], 0.95 * n)
 
         throughput = sections["throughput"]
@@ -338,3 +367,117 @@ class SmokeTest(TestCase):
                 self.assertFalse(png.exists())
                 self.assertIn("no plot: matplotlib is not installed (`make bench` installs it",
                               tables[group])
+
+
+class NetTimeFloorTest(TestCase):
+    """Benchmark 1's net times (each run less the fixed cost measured right
+    after it) cannot be shorter than the poems they wait for; one that is
+    is invalid, neither met nor missed. The figures are those of the run
+    published on 2026-11-30, whose fixed costs were measured apart."""
+
+    def setUp(self):
+        self.clients = bench_module("bench/bench_clients.py")
+
+    def rows(self, n, blocking, client, per_poem=1.0):
+        """(wall, fixed) pairs -> the rows the benchmark would make."""
+        rows = [self.clients.net_row("blocking", n, [blocking[0]], [blocking[1]], per_poem, n),
+                self.clients.net_row("client 8.0", n, [client[0]], [client[1]], per_poem, 1)]
+        self.clients.add_speedups(rows, "blocking")
+        return rows
+
+    def verdict(self, rows, n):
+        section = {"setup": "test", "per_poem": 1.0, "rows": rows}
+        text = self.clients.markdown(section, [n], ["blocking", "client 8.0"], "blocking")
+        return text, section["verdict"]
+
+    def test_a_net_time_below_the_floor_is_invalid_not_met(self):
+        rows = self.rows(20, (20.173, 0.064), (1.482, 0.598))
+        self.assertAlmostEqual(rows[1]["net"], 0.884)
+        self.assertFalse(rows[1]["valid"])
+        self.assertFalse(rows[1]["net_valid"])
+        text, verdict = self.verdict(rows, 20)
+        self.assertIn("0.884 below floor", text)
+        self.assertIn("13.61× / 22.75× ✗, net invalid", text)
+        self.assertIn("client 8.0: **missed** on raw wall time at N = 20; net of its fixed "
+                      "cost invalid at N = 20 (net time below its floor)", verdict)
+        self.assertNotIn("met", verdict.replace("**missed**", ""))
+
+    def test_a_net_time_at_the_floor_counts(self):
+        # The select client's: 6 ms under 1.0 s is timer noise.
+        rows = self.rows(20, (20.173, 0.064), (1.076, 0.082))
+        self.assertTrue(rows[1]["net_valid"])
+        _, verdict = self.verdict(rows, 20)
+        self.assertIn("net of its fixed cost met at N = 20", verdict)
+
+    def test_the_blocking_clients_floor_is_n_poems(self):
+        rows = self.rows(20, (19.9, 0.5), (1.076, 0.082))
+        self.assertEqual(rows[0]["floor"], 20.0)
+        self.assertFalse(rows[0]["valid"])
+        self.assertFalse(rows[1]["net_valid"])
+
+
+class PublishTest(TestCase):
+    """What `make bench-publish` does to bench/README.md, on a copy."""
+
+    OLD = "Command: `python bench/run.py` — 2026-11-30 04:56 UTC, took 7.1 min.\n\nold table"
+    NEW = "Command: `python bench/run.py` — 2026-12-07 10:00 UTC, took 7.0 min.\n\nnew table"
+
+    def setUp(self):
+        self.run = bench_module("bench/run.py")
+        self.readme = (
+            "# Benchmarks\n\n## Latest results\n\n"
+            "<!-- erratum:start -->\nThe old run's figure X is wrong.\n<!-- erratum:end -->\n\n"
+            f"<!-- results:start -->\n{self.OLD}\n<!-- results:end -->\n\n"
+            "## Reading the results (run of 2026-11-30 04:56 UTC above)\n\n"
+            "- The old run's figures, read.\n\n## After\n\nkept\n")
+
+    def test_a_new_run_replaces_the_notes_on_the_old_one_and_its_erratum(self):
+        new, dropped = self.run.updated_readme(self.readme, self.NEW)
+        self.assertIn("<!-- results:start -->\n" + self.NEW + "\n<!-- results:end -->", new)
+        self.assertNotIn("old table", new)
+        self.assertNotIn("erratum", new)
+        self.assertNotIn("figure X", new)
+        self.assertNotIn("The old run's figures, read.", new)
+        self.assertIn("## Reading the results (run of 2026-12-07 10:00 UTC above)\n\n"
+                      "Not written yet.", new)
+        self.assertIn("those for the run of 2026-11-30 04:56 UTC described numbers no longer "
+                      "shown", new)
+        self.assertTrue(new.endswith("## After\n\nkept\n"), new)
+        self.assertEqual(len(dropped), 2)
+
+    def test_the_same_run_again_keeps_its_notes(self):
+        new, dropped = self.run.updated_readme(self.readme.replace(
+            "<!-- erratum:start -->\nThe old run's figure X is wrong.\n<!-- erratum:end -->\n\n",
+            ""), self.OLD)
+        self.assertIn("- The old run's figures, read.", new)
+        self.assertEqual(dropped, [])
+
+    def test_the_committed_readme_names_the_published_run(self):
+        """The notes in bench/README.md are about the run its table shows."""
+        text = Path(support.path("bench/README.md")).read_text()
+        table = text.split("<!-- results:start -->", 1)[1].split("<!-- results:end -->", 1)[0]
+        m = self.run.READING.search(text)
+        self.assertIsNotNone(m)
+        self.assertEqual(m.group("stamp"), self.run.run_stamp(table))
+
+
+class RateVerdictTest(TestCase):
+    """At a fixed offered rate the plugin targets, which are for saturated
+    servers, are reported as not judged, with the reason, never "missed"."""
+
+    @defer.inlineCallbacks
+    def test_fixed_rate_run_says_why_the_targets_are_not_judged(self):
+        if built_loadgen()[0] is None:
+            raise SkipTest("no C compiler for the load generator: " + built_loadgen()[1])
+        out_dir = Path(tempfile.mkdtemp(prefix="bench-rate-"))
+        self.addCleanup(shutil.rmtree, out_dir, True)
+        out, err, code = yield support.run_script(
+            RUN, "--tiny", "--only", "throughput", "--rate", "200", "--out", out_dir,
+            timeout=60)
+        self.assertEqual(code, 0, err.decode(errors="replace"))
+        glance = out.decode().split("Targets at a glance:", 1)[1].split("###", 1)[0]
+        self.assertIn("Not judged against the targets (≤ 1.25×, ≥ 1.2×), which are for "
+                      "saturated servers", glance)
+        self.assertIn("plugin --logfile at c = 10 and 200 connections a second: CPU per "
+                      "connection", glance)
+        self.assertNotIn("target ≤", glance)

@@ -71,7 +71,7 @@ class Client:
 
     def __init__(self, id, rel, style, failure, code=0, *, xform=False, lower=False,
                  chunks=None, unit="bytes", summary=True, env=None, stack=None,
-                 ordered=False, concurrent=True, ctrl_c=None, name=None):
+                 ordered=False, concurrent=True, ctrl_c=None, name=None, reader_gone=True):
         self.id = id
         self.rel = rel
         self.name = name or (os.path.basename(rel) if "twisted-client" in rel
@@ -89,6 +89,7 @@ class Client:
         self.ordered = ordered        # poems printed in argument order
         self.concurrent = concurrent  # can run against a gated group
         self.ctrl_c = ctrl_c          # what Ctrl-C mid-download prints (see CtrlC)
+        self.reader_gone = reader_gone  # stdout's reader leaving ends it as usual
 
 
 class CtrlC:
@@ -143,12 +144,16 @@ def stacked(ctrl_c):
 
 
 CLIENTS = [
+    # The two clients of Part 2 still die with a traceback when stdout's
+    # reader goes away (they never hang: a plain loop, no reactor).
     Client("ClientBlocking", "blocking-client/get-poetry.py", "counts", FAILED_TASK, 1,
-           concurrent=False, summary=False),
+           concurrent=False, summary=False, reader_gone=False),
     Client("ClientAsync", "async-client/get-poetry.py", "counts", FAILED_TASK, 1,
-           chunks="interleaved"),
+           chunks="interleaved", reader_gone=False),
+    # Its threads end with the blocking client's traceback, too.
     Client("ClientThreaded", "blocking-client/get-poetry-threaded.py", "counts", FAILED_TASK, 1,
-           summary=False, name="get-poetry-threaded.py", ctrl_c=CTRL_C_THREADED),
+           summary=False, name="get-poetry-threaded.py", ctrl_c=CTRL_C_THREADED,
+           reader_gone=False),
     Client("Client10", "twisted-client/get-poetry-1.0.py", "counts", FAILED_TASK, 1,
            chunks="interleaved", ctrl_c=CTRL_C_1),
     Client("Client10Broken", "twisted-client/get-poetry-1.0-broken.py", "counts",
@@ -583,6 +588,28 @@ class InterruptedDownload:
         self.assertEqual(code, expected.code, report)
 
 
+class ReaderGone:
+    """For the Twisted clients: stdout's reader going away (`... | head -1`)
+    ends the run as it would have ended: nothing on stderr (a stack client
+    prints its stack), the usual exit status, and never a hang. 2.0, 2.0-stack
+    and 2.1 used to hang for ever; the others died with a traceback."""
+
+    @defer.inlineCallbacks
+    def test_stdout_reader_gone_ends_the_run_as_usual(self):
+        client = self.row
+        xform = transform_port(self)
+        ports = [p for p, _ in paced_group(self, gated=False)]
+        # Bounded by run()'s timeout: a hang fails the test.
+        out, err, code = yield support.run(
+            support.with_closed_stdout(client_argv(client, ports, xform)), env=client.env,
+            timeout=RUN_TIMEOUT)
+        self.assertEqual((out, code), (b"", 0), err)
+        if client.stack:
+            self.assertRegex(err.decode(), f"^{STACKS}$")
+        else:
+            self.assertEqual(err, b"")
+
+
 class ClientSpec(VersionSpec):
     """Every client in the table, one TestCase class each."""
 
@@ -590,7 +617,8 @@ class ClientSpec(VersionSpec):
 
     @classmethod
     def mixins_for(cls, row):
-        return (InterruptedDownload,) if row.ctrl_c else ()
+        return ((InterruptedDownload,) if row.ctrl_c else ()) + \
+            ((ReaderGone,) if row.reader_gone else ())
 
     @defer.inlineCallbacks
     def test_every_server_and_a_dead_port(self):

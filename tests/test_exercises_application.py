@@ -9,6 +9,7 @@ import re
 from twisted.application import internet, service
 from twisted.internet import defer, reactor, task
 from twisted.internet.endpoints import UNIXClientEndpoint, connectProtocol
+from twisted.internet.protocol import ServerFactory
 from twisted.trial.unittest import TestCase
 
 from tests import support
@@ -129,6 +130,23 @@ class ReloadTest(TestCase):
         self.assertTrue(timer.running)
 
 
+class ReloadStartTest(TestCase):
+
+    @defer.inlineCallbacks
+    def test_a_poem_file_that_cannot_be_read_is_one_line_before_any_port(self):
+        """With nothing read, the server served 0 bytes and warned every few
+        seconds that it kept "the old poem". The port given is in use, so
+        the line shows the file was checked before any port was bound."""
+        missing = os.path.join(support.temp_dir(self), "poem.txt")
+        taken = support.listen(self, ServerFactory())
+        out, err, code = yield support.run(
+            support.twistd_argv("-n", "--pidfile", pidfile(self), "-y", RELOAD),
+            env={"POETRY_FILE": missing, "POETRY_PORT": str(taken)})
+        self.assertEqual((out, err, code), (
+            b"", f"poetry-reload.tac: cannot read POETRY_FILE {missing!r}: "
+                 f"No such file or directory\n".encode(), 1))
+
+
 class UnixSocketTest(TestCase):
 
     @defer.inlineCallbacks
@@ -145,3 +163,20 @@ class UnixSocketTest(TestCase):
         over_unix = yield support.with_timeout(proto.lost, 10, "the poem over the UNIX socket")
         over_tcp = yield fetch(tcp_port)
         self.assertEqual((over_unix, over_tcp), (SCIENCE, SCIENCE))
+
+    @defer.inlineCallbacks
+    def test_a_socket_another_server_holds_is_one_line(self):
+        """The lock file beside the socket names a live server (this test's
+        process): a second one says so in one line and exits 1."""
+        socket_path = os.path.join(support.temp_dir(self), "poetry.sock")
+        load_tac(self, UNIX, POETRY_SOCKET=socket_path, POETRY_PORT="0",
+                 POETRY_FILE=support.path("poetry/science.txt"))
+        pid = pidfile(self)
+        out, err, code = yield support.run(
+            support.twistd_argv("-n", "--pidfile", pid, "-y", UNIX),
+            env={"POETRY_SOCKET": socket_path, "POETRY_PORT": "0"})
+        self.assertEqual(code, 1)
+        self.assertIn(f"[stderr#error] poetry-unix.tac: cannot listen on {socket_path}: "
+                      f"another server is using it\n".encode(), out)
+        self.assertNotIn(b"Traceback", out + err)
+        self.assertFalse(os.path.exists(pid))

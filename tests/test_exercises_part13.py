@@ -74,6 +74,24 @@ class FireItProgramTest(TestCase):
         result = yield support.run_script(FIRE_IT, run.xform, run.poem_port(SCIENCE))
         self.assertEqual(result, (SCIENCE.lower() + b"\n", b"", 0))
 
+    @defer.inlineCallbacks
+    def test_a_failed_download_makes_the_exit_status_1(self):
+        """As clients 6.0 to 8.0: the poem that came is printed, and the
+        exit status says one did not."""
+        run = ClientRun(self, FIRE_IT)
+        result = yield support.run_script(FIRE_IT, run.xform, run.poem_port(SCIENCE),
+                                          support.free_port(self))
+        self.assertEqual(result, (SCIENCE.lower() + b"\n", b"The poem download failed.\n", 1))
+
+    @defer.inlineCallbacks
+    def test_stdout_reader_gone_ends_the_run_as_usual(self):
+        """`... | head -1`: it used to hang for ever."""
+        run = ClientRun(self, FIRE_IT)
+        result = yield support.run(support.with_closed_stdout(
+            support.script_argv(FIRE_IT, run.xform, run.poem_port(SCIENCE),
+                                run.poem_port(ECSTASY))))
+        self.assertEqual(result, (b"", b"", 0))
+
 
 
 class TodaysClientTest(TestCase):

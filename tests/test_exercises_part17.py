@@ -76,3 +76,11 @@ class Client71Test(TestCase):
         result = yield support.run_script(CLIENT, self.run.xform,
                                           self.run.poem_port(SCIENCE.encode()))
         self.assertEqual(result, (SCIENCE.lower().encode() + b"\n", b"", 0))
+
+    @defer.inlineCallbacks
+    def test_a_failed_download_makes_the_exit_status_1(self):
+        out, err, code = yield support.run_script(CLIENT, self.run.xform,
+                                                  self.run.poem_port(SCIENCE.encode()),
+                                                  support.free_port(self))
+        self.assertEqual((out, code), (SCIENCE.lower().encode() + b"\n", 1))
+        self.assertRegex(err.decode(), r"^The poem download failed: .*Connection refused.*\n$")

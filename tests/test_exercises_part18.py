@@ -58,6 +58,14 @@ class Client81Test(TestCase):
         result = yield support.run_script(CLIENT, self.run.xform, self.run.poem_port(SCIENCE))
         self.assertEqual(result, (SCIENCE.lower() + b"\n", b"", 0))
 
+    @defer.inlineCallbacks
+    def test_a_failed_download_makes_the_exit_status_1(self):
+        out, err, code = yield support.run_script(CLIENT, self.run.xform,
+                                                  self.run.poem_port(SCIENCE),
+                                                  support.free_port(self))
+        self.assertEqual((out, code), (SCIENCE.lower() + b"\n", 1))
+        self.assertRegex(err.decode(), r"^The poem download failed: .*Connection refused.*\n$")
+
 
 class DemoOutputTest(TestCase):
     """The demonstrations print exactly what the DeferredList did."""

@@ -29,16 +29,6 @@ SCIENCE = poem_bytes("science.txt")
 ECSTASY = poem_bytes("ecstasy.txt")
 
 
-# Runs its arguments with stdout on a pipe that nobody reads any more, and
-# exits with their status.
-CLOSED_PIPE = """\
-import os, subprocess, sys
-read, write = os.pipe()
-os.close(read)
-sys.exit(subprocess.call(sys.argv[1:], stdout=write))
-"""
-
-
 def client_argv(*args):
     return [PYTHON, *WARNFLAGS, support.path(SCRIPT), *map(str, args)]
 
@@ -64,7 +54,7 @@ class BrokenStdoutTest(TestCase):
         # The client's stdout is a pipe whose reading end is already closed,
         # as when `head -1` has exited: every write fails with EPIPE.
         out, err, code = yield support.run(
-            [PYTHON, "-c", CLOSED_PIPE, *client_argv("--no-transform", first, second)])
+            support.with_closed_stdout(client_argv("--no-transform", first, second)))
         # Every poem arrived, so the exit status is 0; nothing on stderr:
         # no traceback, no "Exception ignored" from the final flush.
         self.assertEqual((out, err, code), (b"", b"", 0))

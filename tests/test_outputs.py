@@ -94,12 +94,14 @@ def _nonblank(text):
 
 
 class Example:
-    """A row of the example spec: a script with stored output, and the
-    lines the text quotes from its output (None if it quotes none)."""
+    """A row of the example spec: a script with stored output, the
+    arguments its stored run was made with, and the lines the text quotes
+    from its output (None if it quotes none)."""
 
     def __init__(self, rel):
         self.id = outputs.example_id(rel)
         self.rel = rel
+        self.args = outputs.example_args(rel)
         self.quoted = TEXT_QUOTES.get(rel)
 
 
@@ -129,8 +131,8 @@ class ExampleSpec(VersionSpec):
     @defer.inlineCallbacks
     def test_prints_its_stored_output(self):
         rel = self.row.rel
-        out, err, code = yield support.run(support.script_argv(rel), env=outputs.EXAMPLE_ENV,
-                                           timeout=outputs.TIMEOUT)
+        out, err, code = yield support.run(support.script_argv(rel, *self.row.args),
+                                           env=outputs.EXAMPLE_ENV, timeout=outputs.TIMEOUT)
         self.assertEqual(outputs.render(rel, out, err, code), _read(rel))
 
 
@@ -170,6 +172,56 @@ class TextAgreementTests(TestCase):
             ],
         )
         self.assertNotIn("will not be logged", out)
+
+
+# --- the Deferred simulator, beyond its stored run --------------------------------
+
+SIMULATOR = "deferred-examples/deferred-simulator.py"
+
+
+class DeferredSimulatorTest(TestCase):
+    """Part 9's simulator reads its pairs from stdin too, and says what is
+    wrong with a pair in one line."""
+
+    @defer.inlineCallbacks
+    def test_pairs_piped_in_draw_what_the_arguments_draw(self):
+        proc = support.spawn(self, support.script_argv(SIMULATOR))
+        pairs = "\n".join(outputs.example_args(SIMULATOR))
+        proc.transport.write(f"# a comment line\n{pairs}  # and one at the end\n\n".encode())
+        proc.transport.closeStdin()
+        out, err, code = yield proc.result()
+        stored, _ = outputs.sections(_read(SIMULATOR))
+        self.assertEqual((out.decode(), err, code), (stored, b"", 0))
+
+    @defer.inlineCallbacks
+    def test_what_each_firing_did_stage_by_stage(self):
+        # fail, then an errback that recovers, then a passthru callback.
+        out, err, code = yield support.run_script(SIMULATOR, "--narrow", "f oops p", "p r fine",
+                                                  "p f never")
+        self.assertEqual((err, code), (b"", 0))
+        text = out.decode()
+        self.assertIn("d.callback(initial)\ninitial\n  |\n1: callback -> oops*\n  |\n"
+                      "2: errback -> fine\n  |\n3: callback -> fine\n  |\nfine\n", text)
+        self.assertIn("d.errback(initial*)\ninitial*\n  |\n1: errback -> initial*\n  |\n"
+                      "2: errback -> fine\n  |\n3: callback -> fine\n  |\nfine\n", text)
+
+    @defer.inlineCallbacks
+    def test_a_line_that_is_not_a_pair_is_a_usage_error(self):
+        for args, message in [
+                (["r good f"], "fail needs a VALUE"),
+                (["r good x bad"], "'x' is not return, fail or passthru (r, f, p)"),
+                (["r good f bad p"], "unexpected 'p' after the pair"),
+                (["r toolongavalue p"], "'toolongavalue' is not a VALUE: letters and digits "
+                                        "only, at most 10")]:
+            out, err, code = yield support.run_script(SIMULATOR, *args)
+            self.assertEqual((out, code), (b"", 2), args)
+            self.assertTrue(err.decode().endswith(f"error: {message}\n"), err)
+        proc = support.spawn(self, support.script_argv(SIMULATOR))
+        proc.transport.write(b"r good f bad\nr\n")
+        proc.transport.closeStdin()
+        out, err, code = yield proc.result()
+        self.assertEqual((out, code), (b"", 2))
+        self.assertTrue(err.endswith(b"error: line 2: return needs a VALUE\n"), err)
 
 
 # --- scripts that never stop -----------------------------------------------------

@@ -1,9 +1,14 @@
 """The poetry servers of Parts 2, 11, 12, 14 and 19, end to end over
 loopback (each program run for real as a subprocess), plus protocol-level
-checks in memory."""
+checks in memory. Also every server of the repository on a port already in
+use: one line and exit 1 (PortInUseSpec, and a test of ServerSpec and
+ProxySpec)."""
 
+import os
+import re
 
 from twisted.internet import defer, task
+from twisted.internet.protocol import ServerFactory
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import TestCase
 
@@ -13,6 +18,41 @@ from tests.support.spec import VersionSpec
 
 ALLA_SERA = poem_bytes("alla-sera.txt")  # UTF-8, non-ASCII
 SCIENCE = poem_bytes("science.txt")
+IN_USE = "Address already in use"
+
+
+def port_in_use(testcase):
+    """A port this process listens on, on 127.0.0.1 (what localhost is)."""
+    return support.listen(testcase, ServerFactory())
+
+
+def in_use_line(name, port):
+    return f"{name}: cannot listen on localhost:{port}: {IN_USE}"
+
+
+def own_stderr(err, first_port_open=False):
+    """What a server itself wrote on stderr, without the ResourceWarnings
+    that the tests' warning flags add at exit (see
+    support.RESERVED_FD_WARNING). A server whose second port is in use
+    exits with its first one still open, and Python's exit closes it: under
+    those flags that socket is reported too (a reader's Python is silent)."""
+    err = err.replace(support.RESERVED_FD_WARNING, b"")
+    if first_port_open:
+        err = re.sub(rb"sys:1: ResourceWarning: unclosed <socket\.socket [^\n]*laddr=\('127\.0\.0"
+                     rb"\.1', \d+\)>\n", b"", err, count=1)
+    return err
+
+
+@defer.inlineCallbacks
+def check_script_on_a_port_in_use(testcase, rel, *args, first_port_open=False):
+    """Run a server script with PORT in `args` standing for a port in use:
+    nothing on stdout, one line on stderr, exit status 1."""
+    port = port_in_use(testcase)
+    args = [a.replace("PORT", str(port)) for a in args]
+    out, err, code = yield support.run_script(rel, *args)
+    line = in_use_line(os.path.basename(rel), port)
+    testcase.assertEqual((out, own_stderr(err, first_port_open), code),
+                         (b"", f"{line}\n".encode(), 1))
 
 
 class PoetryServer:
@@ -58,6 +98,11 @@ class ServerSpec(VersionSpec):
         self.assertEqual(server.output.splitlines()[0], banner)
         poems = yield defer.gatherResults([fetch(server.port) for _ in range(row.clients)])
         self.assertEqual(poems, [poem_bytes(row.poem)] * row.clients)
+
+    def test_a_port_in_use_is_one_line_and_exit_1(self):
+        row = self.row
+        return check_script_on_a_port_in_use(self, row.script, *row.args, "--port", "PORT",
+                                             f"poetry/{row.poem}")
 
 
 globals().update(ServerSpec.makeTestCaseClasses())
@@ -201,6 +246,9 @@ class ProxySpec(VersionSpec):
         self.assertEqual((yield fetch(proxy.port)), b"")
         self.assertNotIn(b"Traceback", proxy.output)
 
+    def test_a_port_in_use_is_one_line_and_exit_1(self):
+        return check_script_on_a_port_in_use(self, self.row.script, "--port", "PORT", "10001")
+
 
 globals().update(ProxySpec.makeTestCaseClasses())
 
@@ -284,3 +332,142 @@ class BlockingSlowServerTest(TestCase):
         self.assertEqual(code, 2)
         self.assertIn(b"error: cannot read poem 'nope.txt'", err)
         self.assertNotIn(b"Traceback", err)
+
+
+class Listener:
+    """A row of the port-in-use spec: a server that is no row of ServerSpec
+    or ProxySpec. `args` (and `env`) may hold PORT, the port in use, and TMP,
+    a fresh directory. A script row names its script; a twistd row
+    (`script=None`) gives twistd's arguments after its own options, and
+    `name` is what its line starts with."""
+
+    def __init__(self, id, script=None, args=(), env=None, name=None, logs_to_file=False,
+                 two_ports=False):
+        self.id = id
+        self.script = script
+        self.args = args
+        self.env = env or {}
+        self.name = name or os.path.basename(script)
+        # The tac sends twistd's log to a file of its own, never to stdout.
+        self.logs_to_file = logs_to_file
+        # Its first port is free and bound; the second is the one in use.
+        self.two_ports = two_ports
+
+
+def tac(rel):
+    return ("-y", support.path(rel))
+
+
+LISTENERS = (
+    Listener("TransformedPoetry10", "twisted-server/transformedpoetry-1.0.py", ("--port", "PORT")),
+    Listener("SelectPoetryServer", "exercises/part-11/select-poetry-server.py",
+             ("--port", "PORT", "poetry/science.txt")),
+    Listener("LowlevelPoetryServer", "exercises/part-11/lowlevel-poetry-server.py",
+             ("--port", "PORT", "poetry/science.txt")),
+    # The second port of the three servers with two is the one in use.
+    Listener("MultiPoetry", "exercises/part-11/multipoetry.py",
+             ("poetry/ecstasy.txt:0", "poetry/science.txt:PORT"), two_ports=True),
+    Listener("FastpoetryNetstring", "exercises/part-12/fastpoetry-netstring.py",
+             ("--port", "PORT", "poetry/science.txt")),
+    Listener("TransformedpoetryBackwards", "exercises/part-12/transformedpoetry-backwards.py",
+             ("--port", "PORT")),
+    Listener("Transformedpoetry2proto", "exercises/part-12/transformedpoetry-2proto.py",
+             ("--port", "0", "--line-port", "PORT"), two_ports=True),
+    Listener("PoetryProxyXform", "exercises/part-14/poetry-proxy-xform.py",
+             ("--port", "0", "--xform-port", "PORT", "10001", "10002"), two_ports=True),
+    Listener("FastPoetry20Tac", args=tac("twisted-server/fastpoetry-2.0.tac"),
+             env={"FASTPOETRY_PORT": "PORT"}, name="fastpoetry-2.0.tac"),
+    Listener("FastpoetryPlugin", args=("fastpoetry", "--port", "PORT",
+                                       "--poem", support.path("poetry/ecstasy.txt")),
+             name="fastpoetry"),
+    Listener("FastpoetryTwoTac", args=tac("exercises/part-16/fastpoetry-two.tac"),
+             env={"TWOPOEMS_PORT1": "0", "TWOPOEMS_PORT2": "PORT"}, name="fastpoetry-two.tac",
+             two_ports=True),
+    Listener("PoetryProxyTac", args=tac("exercises/part-16/poetry-proxy.tac"),
+             env={"PROXY_PORT": "PORT"}, name="poetry-proxy.tac"),
+    Listener("Fastpoetry2Plugin", args=("fastpoetry2", "--port", "PORT",
+                                        "--poem", support.path("poetry/ecstasy.txt")),
+             env={"PYTHONPATH": support.path("exercises/part-16")}, name="fastpoetry2"),
+    Listener("PoetryDailylogTac", args=tac("exercises/application/poetry-dailylog.tac"),
+             env={"POETRY_PORT": "PORT", "POETRY_LOGDIR": "TMP"}, name="poetry-dailylog.tac",
+             logs_to_file=True),
+    Listener("PoetryReloadTac", args=tac("exercises/application/poetry-reload.tac"),
+             env={"POETRY_PORT": "PORT"}, name="poetry-reload.tac"),
+    Listener("PoetryUnixTac", args=tac("exercises/application/poetry-unix.tac"),
+             env={"POETRY_PORT": "PORT", "POETRY_SOCKET": "TMP/poetry.sock"},
+             name="poetry-unix.tac"),
+)
+
+
+class UnderTwistd:
+    """For the tacs and plugins: twistd in the foreground and as a daemon."""
+
+    def twistd(self, *options):
+        port = port_in_use(self)
+        tmp = support.temp_dir(self)
+
+        def fill(text):
+            return text.replace("PORT", str(port)).replace("TMP", tmp)
+
+        pidfile = os.path.join(tmp, "twistd.pid")
+        argv = support.twistd_argv("--pidfile", pidfile, *[fill(o) for o in options],
+                                   *[fill(a) for a in self.row.args])
+        env = {k: fill(v) for k, v in self.row.env.items()}
+        # Bounded: a daemon that failed to start must not leave the
+        # launching twistd waiting for ever.
+        d = support.run(argv, env=env, timeout=15)
+        return d.addCallback(lambda result: (result, in_use_line(self.row.name, port), tmp,
+                                             pidfile))
+
+    @defer.inlineCallbacks
+    def test_twistd_in_the_foreground(self):
+        (out, err, code), line, tmp, pidfile = yield self.twistd("-n")
+        self.assertEqual(code, 1)
+        if self.row.logs_to_file:
+            # Nothing else reaches the terminal, so the line does.
+            self.assertEqual((out, own_stderr(err)), (b"", f"{line}\n".encode()))
+            with open(os.path.join(tmp, "poetry.log"), encoding="utf-8") as f:
+                self.assertIn(f"[stderr#error] {line}\n", f.read())
+        else:
+            # twistd -n logs to stdout, stderr included: the line, once.
+            self.assertIn(f"[stderr#error] {line}\n".encode(), out)
+            self.assertEqual(own_stderr(err, self.row.two_ports), b"")
+        self.assertEqual((out + err).count(b"cannot listen"), 1)
+        self.assertNotIn(b"Traceback", out + err)
+        self.assertFalse(os.path.exists(pidfile))
+
+    @defer.inlineCallbacks
+    def test_twistd_as_a_daemon(self):
+        (out, err, code), line, tmp, pidfile = yield self.twistd(
+            "--logfile", os.path.join("TMP", "twistd.log"))
+        # The launching twistd prints the daemon's word, whole (it passes on
+        # 98 bytes), and exits 1.
+        said = f"CannotListen: {line}".encode()
+        self.assertLess(len(said), 98)
+        self.assertEqual((out, err, code), (b"", (
+            f"An error has occurred: {said!r}\n"
+            f"Please look at log file for more information.\n").encode(), 1))
+        # The daemon removes its pidfile after that word.
+        yield support.poll(lambda: not os.path.exists(pidfile), what="the pidfile's removal")
+
+
+class PortInUseSpec(VersionSpec):
+    """Every other server, on a port already in use: one line, exit status 1
+    and no traceback (TransformedPoetry10PortInUseSpec, ...)."""
+
+    rows = LISTENERS
+    suffix = "PortInUseSpec"
+
+    @classmethod
+    def mixins_for(cls, row):
+        return (UnderTwistd,) if row.script is None else (ScriptOnAPortInUse,)
+
+
+class ScriptOnAPortInUse:
+
+    def test_script(self):
+        return check_script_on_a_port_in_use(self, self.row.script, *self.row.args,
+                                             first_port_open=self.row.two_ports)
+
+
+globals().update(PortInUseSpec.makeTestCaseClasses())

@@ -30,6 +30,9 @@ Departure from the text: the reactor is stopped only if it is still
 running. Ctrl-C stops the reactor, which closes the open connections, and
 the callback that then stops the reactor again used to end the run with
 "Unhandled error in Deferred: ... ReactorNotRunning".
+
+Departure from the text: if stdout's reader goes away (`... | head -1`), the
+rest of the output is dropped and the run ends as usual, with no traceback.
 """
 
 import argparse
@@ -195,7 +198,40 @@ def poetry_main(argv=None):
     reactor.run()
 
 
+class QuietStdout:
+    """sys.stdout until its reader goes away (`... | head -1`). From then
+    on the output goes to /dev/null, so the run ends as it would have: no
+    traceback, and no callback cut short before it stops the reactor."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self.reader_gone()
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self.reader_gone()
+
+    def reader_gone(self):
+        # Python's documented remedy: point the descriptor at /dev/null,
+        # so no later write, nor the flush at exit, fails again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
+
 def main():
+    sys.stdout = QuietStdout(sys.stdout)
     poetry_main()
 
 

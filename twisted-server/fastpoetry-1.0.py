@@ -11,10 +11,16 @@ in a burst of about a thousand connects some clients stall for ever. The
 tac, `twistd fastpoetry` and proxy 4.0 pass a backlog of 1024.
 
     python twisted-server/fastpoetry-1.0.py --port 10000 poetry/ecstasy.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"fastpoetry-1.0.py: cannot listen on localhost:10000: Address already in
+use", and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 
 
@@ -64,7 +70,11 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    try:
+        port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    except CannotListenError as e:
+        sys.exit(f"fastpoetry-1.0.py: cannot listen on {args.iface}:{args.port}: "
+                 f"{e.socketError.strerror}")
 
     print(f"Serving {args.poetry_file} on {port.getHost()}.", flush=True)
 

@@ -16,12 +16,20 @@ Configuration: the text's values are the defaults (port 10000 on localhost,
 poetry/ecstasy.txt). A deployment may override them without editing the
 file through FASTPOETRY_PORT, FASTPOETRY_IFACE and FASTPOETRY_POEM; the
 tests use FASTPOETRY_PORT=0 to get a free port.
+
+Departure from the text: a port already in use is one line,
+"fastpoetry-2.0.tac: cannot listen on localhost:10000: Address already in
+use", and exit status 1, not a traceback. CannotListen is a SystemExit, so
+in the foreground that line is all twistd shows; it is an Exception too, so
+twistd's clean-up for a failed start runs: the pidfile is removed, and as a
+daemon the launching twistd prints the line and exits 1.
 """
 
 import os
 import sys
 
 from twisted.application import internet, service
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.python import log
 
@@ -55,6 +63,21 @@ class PoetryService(service.Service):
         log.msg(f"loaded a poem from: {self.poetry_file}")
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1."""
+
+
+class PoetryTCPServer(internet.TCPServer):
+    """internet.TCPServer, with a port it cannot bind as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            raise CannotListen(f"fastpoetry-2.0.tac: cannot listen on {e.interface}:{e.port}: "
+                               f"{e.socketError.strerror}")
+
+
 # configuration parameters
 port = os.environ.get("FASTPOETRY_PORT", "10000")
 iface = os.environ.get("FASTPOETRY_IFACE", "localhost")
@@ -81,7 +104,7 @@ poetry_service.setServiceParent(top_service)
 # the tcp service connects the factory to a listening socket. it will
 # create the listening socket when it is started
 factory = PoetryFactory(poetry_service)
-tcp_service = internet.TCPServer(port, factory, interface=iface, backlog=backlog)
+tcp_service = PoetryTCPServer(port, factory, interface=iface, backlog=backlog)
 tcp_service.setServiceParent(top_service)
 
 # this variable has to be named 'application'

@@ -14,11 +14,17 @@ thousand connects some clients stall for ever (proxy 4.0 passes 1024).
 
     python twisted-server/fastpoetry-1.0.py --port 10001 poetry/fascination.txt
     python twisted-server/poetry-proxy-2.0.py --port 10000 10001
+
+Departure from the text: a port already in use is one line on stderr,
+"poetry-proxy-2.0.py: cannot listen on localhost:10000: Address already in
+use", and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
 from twisted.internet.defer import Deferred, succeed
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
 
 
@@ -136,7 +142,11 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    try:
+        port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    except CannotListenError as e:
+        sys.exit(f"poetry-proxy-2.0.py: cannot listen on {args.iface}:{args.port}: "
+                 f"{e.socketError.strerror}")
 
     print(f"Proxying poetry on {port.getHost()} for the server at {host}:{server_port}.",
           flush=True)

@@ -30,10 +30,16 @@ one would count the idle spell too, and the first client after a pause
 would get all of that time's chunks at once.
 
     python twisted-server/slowpoetry.py --port 10000 --num-bytes 30 --delay 0.1 poetry/ecstasy.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"slowpoetry.py: cannot listen on localhost:10000: Address already in use",
+and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.internet.task import LoopingCall
 
@@ -136,8 +142,12 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, factory, backlog=args.backlog,
-                             interface=args.iface)
+    try:
+        port = reactor.listenTCP(args.port, factory, backlog=args.backlog,
+                                 interface=args.iface)
+    except CannotListenError as e:
+        sys.exit(f"slowpoetry.py: cannot listen on {args.iface}:{args.port}: "
+                 f"{e.socketError.strerror}")
 
     print(f"Serving {args.poetry_file} on {port.getHost()}.", flush=True)
 

@@ -17,10 +17,16 @@ held for ever. The hardened server, which logs every rejection and has an
 idle timeout, is `twistd transformpoetry`.
 
     python twisted-server/transformedpoetry-1.0.py --port 10001
+
+Departure from the text: a port already in use is one line on stderr,
+"transformedpoetry-1.0.py: cannot listen on localhost:10001: Address already
+in use", and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import ServerFactory
 from twisted.protocols.basic import NetstringReceiver
 
@@ -103,7 +109,11 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    try:
+        port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    except CannotListenError as e:
+        sys.exit(f"transformedpoetry-1.0.py: cannot listen on {args.iface}:{args.port}: "
+                 f"{e.socketError.strerror}")
 
     print(f"Serving transforms on {port.getHost()}.", flush=True)
 

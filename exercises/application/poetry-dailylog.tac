@@ -19,12 +19,22 @@ The log file is closed when the process exits, not when the application
 stops: twistd logs the closing of the port and then "Server Shut Down."
 after every service has stopped, and those lines belong in the log too.
 Each line is flushed as it is written, so nothing waits for the close.
+
+Departure from the text: a port already in use is one line,
+"poetry-dailylog.tac: cannot listen on localhost:10000: Address already in
+use", and exit status 1, not a traceback. CannotListen is a SystemExit, so
+in the foreground that line is all twistd shows; it is an Exception too, so
+twistd's clean-up for a failed start runs: the pidfile is removed, and as a
+daemon the launching twistd prints the line and exits 1. Since this tac
+logs to poetry.log, the line is also printed on the terminal.
 """
 
 import atexit
 import os
+import sys
 
 from twisted.application import internet, service
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import ILogObserver, Logger, textFileLogObserver
 from twisted.python.logfile import DailyLogFile
@@ -62,6 +72,25 @@ class PoetryService(service.Service):
         log.info("loaded a poem from: {path}", path=self.poetry_file)
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1."""
+
+
+class PoetryTCPServer(internet.TCPServer):
+    """internet.TCPServer, with a port it cannot bind as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            line = (f"poetry-dailylog.tac: cannot listen on {e.interface}:{e.port}: "
+                    f"{e.socketError.strerror}")
+            # Everything else goes to poetry.log, so the terminal would show
+            # nothing at all: say it there too.
+            print(line, file=sys.__stderr__, flush=True)
+            raise CannotListen(line)
+
+
 # configuration parameters
 logdir = os.environ.get("POETRY_LOGDIR", ".")
 port = int(os.environ.get("POETRY_PORT", 10000))
@@ -80,6 +109,6 @@ atexit.register(logfile.close)
 top_service = service.MultiService()
 poetry_service = PoetryService(poetry_file)
 poetry_service.setServiceParent(top_service)
-internet.TCPServer(port, PoetryFactory(poetry_service),
-                   interface=iface).setServiceParent(top_service)
+PoetryTCPServer(port, PoetryFactory(poetry_service),
+                interface=iface).setServiceParent(top_service)
 top_service.setServiceParent(application)

@@ -15,11 +15,21 @@ control, instead of a port.
 Configuration: POETRY_SOCKET (default poetry.sock, in the current
 directory), POETRY_PORT (default 10000), POETRY_IFACE, POETRY_FILE
 (default poetry/ecstasy.txt).
+
+Departure from the text: a port already in use is one line,
+"poetry-unix.tac: cannot listen on localhost:10000: Address already in use",
+and exit status 1, not a traceback. CannotListen is a SystemExit, so in the
+foreground that line is all twistd shows; it is an Exception too, so
+twistd's clean-up for a failed start runs: the pidfile is removed, and as a
+daemon the launching twistd prints the line and exits 1. A socket path
+another live server holds (its lock file says so) is one line too:
+"poetry-unix.tac: cannot listen on poetry.sock: another server is using it".
 """
 
 import os
 
 from twisted.application import internet, service
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 
@@ -56,6 +66,34 @@ class PoetryService(service.Service):
         log.info("loaded a poem from: {path}", path=self.poetry_file)
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1."""
+
+
+class PoetryTCPServer(internet.TCPServer):
+    """internet.TCPServer, with a port it cannot bind as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            raise CannotListen(f"poetry-unix.tac: cannot listen on {e.interface}:{e.port}: "
+                               f"{e.socketError.strerror}")
+
+
+class PoetryUNIXServer(internet.UNIXServer):
+    """internet.UNIXServer, with a socket it cannot have as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            # The lock file next to the socket names a live process: twistd
+            # gives no errno for that, only a string.
+            why = getattr(e.socketError, "strerror", None) or "another server is using it"
+            raise CannotListen(f"poetry-unix.tac: cannot listen on {self.args[0]}: {why}")
+
+
 # configuration parameters
 socket_path = os.environ.get("POETRY_SOCKET", "poetry.sock")
 port = int(os.environ.get("POETRY_PORT", 10000))
@@ -67,10 +105,10 @@ poetry_service = PoetryService(poetry_file)
 poetry_service.setServiceParent(top_service)
 
 factory = PoetryFactory(poetry_service)
-internet.TCPServer(port, factory, interface=iface).setServiceParent(top_service)
+PoetryTCPServer(port, factory, interface=iface).setServiceParent(top_service)
 # wantPID: a lock file next to the socket, so a stale socket left by a dead
 # server is removed at start but a live server's socket is not stolen.
-internet.UNIXServer(socket_path, factory, wantPID=True).setServiceParent(top_service)
+PoetryUNIXServer(socket_path, factory, wantPID=True).setServiceParent(top_service)
 
 application = service.Application("fastpoetry-unix")
 top_service.setServiceParent(application)

@@ -16,11 +16,16 @@ We make the sockets ourselves and hand them to the reactor:
   poem is all sent, it removes itself and closes the socket.
 
     python exercises/part-11/lowlevel-poetry-server.py --port 10000 poetry/ecstasy.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"lowlevel-poetry-server.py: cannot listen on localhost:10000: Address
+already in use", and exit status 1, not a traceback.
 """
 
 import argparse
 import errno
 import socket
+import sys
 
 from twisted.internet.interfaces import IReadDescriptor, IWriteDescriptor
 from zope.interface import implementer
@@ -111,8 +116,12 @@ class PoetryListener:
         self.senders = set()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((iface, port))
-        self.sock.listen(128)
+        try:
+            self.sock.bind((iface, port))
+            self.sock.listen(128)
+        except OSError:
+            self.sock.close()
+            raise
         self.sock.setblocking(False)
         self.fd = self.sock.fileno()
 
@@ -160,7 +169,11 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    listener = PoetryListener(args.poem, args.iface, args.port, args.num_bytes, reactor)
+    try:
+        listener = PoetryListener(args.poem, args.iface, args.port, args.num_bytes, reactor)
+    except OSError as e:
+        sys.exit(f"lowlevel-poetry-server.py: cannot listen on {args.iface}:{args.port}: "
+                 f"{e.strerror}")
     listener.start()
     # Close our own sockets on shutdown (Ctrl-C or SIGTERM), so nothing leaks.
     reactor.addSystemEventTrigger("before", "shutdown", listener.stop)

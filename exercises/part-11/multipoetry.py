@@ -9,10 +9,16 @@ one PoetryFactory per poem and one listenTCP per factory, all on the same
 reactor. Each argument is POEM or POEM:PORT (no port: a random free one).
 
     python exercises/part-11/multipoetry.py poetry/ecstasy.txt:10001 poetry/science.txt:10002
+
+Departure from the text: a port already in use is one line on stderr,
+"multipoetry.py: cannot listen on localhost:10002: Address already in use",
+and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 
 
@@ -65,14 +71,24 @@ class PoetryFactory(ServerFactory):
         self.poem = poem
 
 
+def listen(reactor, port, factory, iface):
+    """reactor.listenTCP; a port in use is one line and exit 1."""
+    try:
+        return reactor.listenTCP(port, factory, interface=iface)
+    except CannotListenError as e:
+        sys.exit(f"multipoetry.py: cannot listen on {iface}:{port}: {e.socketError.strerror}")
+
+
 def main(argv=None):
     args = parse_args(argv)
 
     from twisted.internet import reactor
 
     # One factory per poem, one listening port per factory, one reactor.
-    for path, port_number, poem in args.loaded:
-        port = reactor.listenTCP(port_number, PoetryFactory(poem), interface=args.iface)
+    # Every port is bound before any is announced.
+    ports = [(path, listen(reactor, port_number, PoetryFactory(poem), args.iface))
+             for path, port_number, poem in args.loaded]
+    for path, port in ports:
         print(f"Serving {path} on {port.getHost()}.", flush=True)
 
     reactor.run()

@@ -17,6 +17,10 @@ after the other.
 
     python exercises/part-11/select-poetry-server.py --port 10000 poetry/ecstasy.txt
     python exercises/part-11/select-poetry-server.py --num-bytes 30 --delay 0.1 poetry/science.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"select-poetry-server.py: cannot listen on localhost:10000: Address already
+in use", and exit status 1, not a traceback.
 """
 
 import argparse
@@ -24,6 +28,7 @@ import errno
 import select
 import signal
 import socket
+import sys
 import time
 
 
@@ -138,7 +143,11 @@ def main(argv=None):
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((args.iface, args.port))
+        try:
+            listener.bind((args.iface, args.port))
+        except OSError as e:
+            sys.exit(f"select-poetry-server.py: cannot listen on {args.iface}:{args.port}: "
+                     f"{e.strerror}")
         listener.listen(128)
         listener.setblocking(False)
         host, port = listener.getsockname()

@@ -14,10 +14,16 @@ the netstring and hangs up, as if it had crashed mid-poem.
 
     python exercises/part-12/fastpoetry-netstring.py --port 10000 poetry/ecstasy.txt
     python exercises/part-12/fastpoetry-netstring.py --port 10001 --cut 100 poetry/science.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"fastpoetry-netstring.py: cannot listen on localhost:10003: Address already
+in use", and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import ServerFactory
 from twisted.protocols.basic import NetstringReceiver
 
@@ -79,7 +85,11 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    try:
+        port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    except CannotListenError as e:
+        sys.exit(f"fastpoetry-netstring.py: cannot listen on {args.iface}:{args.port}: "
+                 f"{e.socketError.strerror}")
 
     print(f"Serving {args.poetry_file} on {port.getHost()}.", flush=True)
 

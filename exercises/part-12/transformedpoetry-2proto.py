@@ -26,10 +26,16 @@ with "\n"; a poem whose last line has no newline gets one.
 
     python exercises/part-12/transformedpoetry-2proto.py --port 10001 --line-port 10002
     printf 'backwards\nfirst\nsecond\n.\n' | nc -q1 localhost 10002
+
+Departure from the text: a port already in use is one line on stderr,
+"transformedpoetry-2proto.py: cannot listen on localhost:10001: Address
+already in use", and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import ServerFactory
 from twisted.protocols.basic import LineReceiver, NetstringReceiver
 
@@ -176,6 +182,14 @@ class LineTransformFactory(TransformFactory):
     protocol = LineTransformProtocol
 
 
+def listen(reactor, port, factory, iface):
+    """reactor.listenTCP; a port in use is one line and exit 1."""
+    try:
+        return reactor.listenTCP(port, factory, interface=iface)
+    except CannotListenError as e:
+        sys.exit(f"transformedpoetry-2proto.py: cannot listen on {iface}:{port}: {e.socketError.strerror}")
+
+
 def main(argv=None):
     args = parse_args(argv)
 
@@ -186,8 +200,8 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, netstring_factory, interface=args.iface)
-    line_port = reactor.listenTCP(args.line_port, line_factory, interface=args.iface)
+    port = listen(reactor, args.port, netstring_factory, args.iface)
+    line_port = listen(reactor, args.line_port, line_factory, args.iface)
 
     print(f"Serving transforms on {port.getHost()}.", flush=True)
     print(f"Serving line-based transforms on {line_port.getHost()}.", flush=True)

@@ -15,10 +15,16 @@ Try it with the synchronous client of exercise 5:
 
     python exercises/part-12/transformedpoetry-backwards.py --port 10001
     python exercises/part-12/transform-client-sync.py --xform backwards 10001 poetry/science.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"transformedpoetry-backwards.py: cannot listen on localhost:10005: Address
+already in use", and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import ServerFactory
 from twisted.protocols.basic import NetstringReceiver
 
@@ -111,7 +117,11 @@ def main(argv=None):
 
     from twisted.internet import reactor
 
-    port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    try:
+        port = reactor.listenTCP(args.port, factory, interface=args.iface)
+    except CannotListenError as e:
+        sys.exit(f"transformedpoetry-backwards.py: cannot listen on "
+                 f"{args.iface}:{args.port}: {e.socketError.strerror}")
 
     print(f"Serving transforms on {port.getHost()}.", flush=True)
 

@@ -20,9 +20,17 @@ and printed as is if that fails.
     python twisted-server/fastpoetry-1.0.py --port 10002 poetry/fascination.txt
     python twisted-server/fastpoetry-1.0.py --port 10003 poetry/science.txt
     python exercises/part-13/get-poetry-fire-it.py 10001 10002 10003
+
+A failed download makes the exit status 1, as in clients 6.0, 7.0 and 8.0
+(it used to be 0).
+
+Departure from the text: if stdout's reader goes away (`... | head -1`), the
+rest of the output is dropped and the run ends as usual, with no traceback;
+it used to hang for ever.
 """
 
 import argparse
+import os
 import sys
 
 from twisted.internet import defer
@@ -184,9 +192,45 @@ def poetry_main(argv=None, reactor=None):
 
     reactor.run()
 
+    # As clients 6.0 to 8.0 do: a failed download makes the exit status 1.
+    return 1 if errors else 0
+
+
+class QuietStdout:
+    """sys.stdout until its reader goes away (`... | head -1`). From then
+    on the output goes to /dev/null, so the run ends as it would have: no
+    traceback, and no callback cut short before it stops the reactor."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    def write(self, text):
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self.reader_gone()
+            return len(text)
+
+    def flush(self):
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self.reader_gone()
+
+    def reader_gone(self):
+        # Python's documented remedy: point the descriptor at /dev/null,
+        # so no later write, nor the flush at exit, fails again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
 
 def main(argv=None):
-    poetry_main(argv)
+    sys.stdout = QuietStdout(sys.stdout)
+    sys.exit(poetry_main(argv))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,17 @@ external transformation server through a TransformProxy (the class client
     python twisted-server/transformedpoetry-1.0.py --port 10002
     python exercises/part-14/poetry-proxy-xform.py --port 10000 --xform-port 10003 10001 10002
     python exercises/part-12/transform-client-sync.py 10003 poetry/science.txt
+
+Departure from the text: a port already in use is one line on stderr,
+"poetry-proxy-xform.py: cannot listen on localhost:10000: Address already in
+use", and exit status 1, not a traceback.
 """
 
 import argparse
+import sys
 
 from twisted.internet import defer
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
 from twisted.protocols.basic import NetstringReceiver
 
@@ -210,6 +216,15 @@ class TransformProxyFactory(ServerFactory):
         self.proxy = proxy
 
 
+def listen(reactor, port, factory, iface):
+    """reactor.listenTCP; a port in use is one line and exit 1."""
+    try:
+        return reactor.listenTCP(port, factory, interface=iface)
+    except CannotListenError as e:
+        sys.exit(f"poetry-proxy-xform.py: cannot listen on {iface}:{port}: "
+                 f"{e.socketError.strerror}")
+
+
 def main(argv=None):
     args = parse_args(argv)
 
@@ -220,11 +235,12 @@ def main(argv=None):
     poetry_factory = PoetryProxyFactory(ProxyService(host, port, reactor))
     xform_factory = TransformProxyFactory(TransformProxy(xform_host, xform_port, reactor))
 
-    listening = reactor.listenTCP(args.port, poetry_factory, interface=args.iface)
+    # Both ports are bound before either is announced.
+    listening = listen(reactor, args.port, poetry_factory, args.iface)
+    xform_listening = listen(reactor, args.xform_port, xform_factory, args.iface)
     print(f"Proxying poetry on {listening.getHost()} for the server at {host}:{port}.",
           flush=True)
-    listening = reactor.listenTCP(args.xform_port, xform_factory, interface=args.iface)
-    print(f"Proxying transforms on {listening.getHost()} "
+    print(f"Proxying transforms on {xform_listening.getHost()} "
           f"for the transform server at {xform_host}:{xform_port}.", flush=True)
 
     reactor.run()

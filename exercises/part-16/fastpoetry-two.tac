@@ -22,11 +22,19 @@ Configuration: the defaults are poetry/ecstasy.txt on 10000 and
 poetry/science.txt on 10001, on localhost; TWOPOEMS_POEM1, TWOPOEMS_PORT1,
 TWOPOEMS_POEM2, TWOPOEMS_PORT2 and TWOPOEMS_IFACE override them (a port of
 0 picks a free one, which twistd logs: "PoetryFactory starting on N").
+
+Departure from the text: a port already in use is one line,
+"fastpoetry-two.tac: cannot listen on localhost:10000: Address already in
+use", and exit status 1, not a traceback. CannotListen is a SystemExit, so
+in the foreground that line is all twistd shows; it is an Exception too, so
+twistd's clean-up for a failed start runs: the pidfile is removed, and as a
+daemon the launching twistd prints the line and exits 1.
 """
 
 import os
 
 from twisted.application import internet, service
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 
@@ -63,6 +71,21 @@ class PoetryService(service.Service):
         log.info("loaded a poem from: {path}", path=self.poetry_file)
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1."""
+
+
+class PoetryTCPServer(internet.TCPServer):
+    """internet.TCPServer, with a port it cannot bind as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            raise CannotListen(f"fastpoetry-two.tac: cannot listen on {e.interface}:{e.port}: "
+                               f"{e.socketError.strerror}")
+
+
 def poem_service(name, poetry_file, port, iface):
     """One poem's MultiService: the poem holder plus its listening port."""
     multi = service.MultiService()
@@ -70,7 +93,7 @@ def poem_service(name, poetry_file, port, iface):
     poetry_service = PoetryService(poetry_file)
     poetry_service.setServiceParent(multi)
     factory = PoetryFactory(poetry_service)
-    internet.TCPServer(port, factory, interface=iface).setServiceParent(multi)
+    PoetryTCPServer(port, factory, interface=iface).setServiceParent(multi)
     return multi
 
 

@@ -16,12 +16,20 @@ to its port. The progress messages of proxy 2.0 go to the twistd log.
 Configuration: the proxy listens on localhost:10000 for the server at
 127.0.0.1:10001; PROXY_PORT, PROXY_IFACE and PROXY_SERVER ([HOST:]PORT)
 override that.
+
+Departure from the text: a port already in use is one line,
+"poetry-proxy.tac: cannot listen on localhost:10000: Address already in
+use", and exit status 1, not a traceback. CannotListen is a SystemExit, so
+in the foreground that line is all twistd shows; it is an Exception too, so
+twistd's clean-up for a failed start runs: the pidfile is removed, and as a
+daemon the launching twistd prints the line and exits 1.
 """
 
 import os
 
 from twisted.application import internet, service
 from twisted.internet import defer
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
 from twisted.logger import Logger
 
@@ -106,6 +114,21 @@ class PoetryProxyFactory(ServerFactory):
         self.service = service
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1."""
+
+
+class PoetryTCPServer(internet.TCPServer):
+    """internet.TCPServer, with a port it cannot bind as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            raise CannotListen(f"poetry-proxy.tac: cannot listen on {e.interface}:{e.port}: "
+                               f"{e.socketError.strerror}")
+
+
 # configuration parameters
 port = int(os.environ.get("PROXY_PORT", 10000))
 iface = os.environ.get("PROXY_IFACE", "localhost")
@@ -118,7 +141,7 @@ proxy_service = ProxyService(server_host, int(server_port))
 proxy_service.setServiceParent(top_service)
 
 factory = PoetryProxyFactory(proxy_service)
-internet.TCPServer(port, factory, interface=iface).setServiceParent(top_service)
+PoetryTCPServer(port, factory, interface=iface).setServiceParent(top_service)
 
 # this variable has to be named 'application'
 application = service.Application("poetry-proxy")

@@ -22,6 +22,9 @@ get_poetry uses the "you make it, you fire it" factory of Part 13.
     python twisted-server/fastpoetry-1.0.py --port 10002 poetry/fascination.txt
     python twisted-server/fastpoetry-1.0.py --port 10003 poetry/science.txt
     python exercises/part-17/get-poetry-7.1.py 10001 10002 10003
+
+A failed download, or an unexpected error, makes the exit status 1, as in
+clients 6.0, 7.0 and 8.0 (it used to be 0).
 """
 
 import argparse
@@ -151,6 +154,7 @@ def poetry_main(argv=None, reactor=None):
     proxy = TransformProxy(*args.xform, reactor)
 
     results = []
+    failed = []
 
     @defer.inlineCallbacks
     def get_transformed_poem(host, port):
@@ -159,6 +163,7 @@ def poetry_main(argv=None, reactor=None):
                 poem = yield get_poetry(host, port, reactor)
             except Exception as e:
                 print("The poem download failed:", e, file=sys.stderr, flush=True)
+                failed.append(e)
                 return
 
             try:
@@ -172,6 +177,7 @@ def poetry_main(argv=None, reactor=None):
             # Anything not foreseen above (say, stdout is gone): report it
             # here, as nobody outside is listening to our Deferred.
             print(f"Unexpected error: {e!r}", file=sys.stderr, flush=True)
+            failed.append(e)
         finally:
             # poem_done, moved inside: every way out of the generator counts.
             results.append(None)
@@ -183,9 +189,13 @@ def poetry_main(argv=None, reactor=None):
 
     reactor.run()
 
+    # As client 7.0: a failed download (or an unexpected error) makes the
+    # exit status 1.
+    return 1 if failed else 0
+
 
 def main(argv=None):
-    poetry_main(argv)
+    sys.exit(poetry_main(argv))
 
 
 if __name__ == "__main__":

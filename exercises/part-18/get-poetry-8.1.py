@@ -15,6 +15,9 @@ poems on stdout, failures on stderr, and then the reactor is stopped.
     python twisted-server/slowpoetry.py --port 10002 poetry/fascination.txt
     python twisted-server/fastpoetry-1.0.py --port 10003 poetry/science.txt
     python exercises/part-18/get-poetry-8.1.py 10001 10002 10003
+
+A failed download, or an unexpected error, makes the exit status 1, as in
+clients 6.0, 7.0 and 8.0 (it used to be 0).
 """
 
 import argparse
@@ -152,10 +155,13 @@ def poetry_main(argv=None, reactor=None):
             return poem, False
         return poem, True
 
+    failed = []
+
     def report(results):
         # Nothing has been printed so far: now everything, in address order.
         for success, value in results:
             if not success:
+                failed.append(value)
                 print("The poem download failed:", value.getErrorMessage(),
                       file=sys.stderr, flush=True)
                 continue
@@ -169,15 +175,22 @@ def poetry_main(argv=None, reactor=None):
     dlist = defer.DeferredList(ds, consumeErrors=True)
     dlist.addCallback(report)
     # Stop whatever happened: an error in report is printed, then we stop.
-    dlist.addErrback(lambda f: print("Unexpected error:", f.getErrorMessage(),
-                                     file=sys.stderr, flush=True))
+    def unexpected(f):
+        failed.append(f)
+        print("Unexpected error:", f.getErrorMessage(), file=sys.stderr, flush=True)
+
+    dlist.addErrback(unexpected)
     dlist.addBoth(lambda _: reactor.stop())
 
     reactor.run()
 
+    # As client 8.0: a failed download (or an unexpected error) makes the
+    # exit status 1.
+    return 1 if failed else 0
+
 
 def main(argv=None):
-    poetry_main(argv)
+    sys.exit(poetry_main(argv))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ Split by kind; every public name is available as `from tests.support import
 NAME` (resolved lazily, so the demo and the bench can import the blocking
 process runner without importing a reactor):
 
-- paths:       ROOT, POETRY, BIN, PYTHON, TWISTD, WARNFLAGS, PORT_RE, path,
-               poem_bytes, load_script, script_argv, twistd_argv
+- paths:       ROOT, POETRY, BIN, PYTHON, TWISTD, WARNFLAGS, RESERVED_FD_WARNING,
+               PORT_RE, path, poem_bytes, load_script, script_argv, twistd_argv
 - environment: child_env, set_env, raise_nofile
 - waiting:     with_timeout, poll
 - processes:   the one process runner. Under the reactor: spawn, start,
@@ -15,7 +15,7 @@ process runner without importing a reactor):
 - servers:     listen, serve, TestServerFactory, free_port, poem_port,
                listen_transformer, tcp_port, Watched, abort_all
 - clients:     fetch, Collector, netstring, ClientRun, open_connections,
-               connector_dropped
+               connector_dropped, with_closed_stdout
 - twistd:      load_tac, pidfile, listening_ports, temp_dir
 - logs:        capture_log, quiet
 - spec:        VersionSpec
@@ -30,8 +30,8 @@ reactor dirty.
 import importlib
 
 _WHERE = {
-    "paths": ("ROOT", "POETRY", "BIN", "PYTHON", "TWISTD", "WARNFLAGS", "PORT_RE",
-              "path", "poem_bytes", "load_script", "script_argv", "twistd_argv"),
+    "paths": ("ROOT", "POETRY", "BIN", "PYTHON", "TWISTD", "WARNFLAGS", "RESERVED_FD_WARNING",
+              "PORT_RE", "path", "poem_bytes", "load_script", "script_argv", "twistd_argv"),
     "environment": ("child_env", "set_env", "raise_nofile"),
     "waiting": ("with_timeout", "poll"),
     "processes": ("spawn", "start", "start_script", "run", "run_script", "Server",
@@ -39,7 +39,7 @@ _WHERE = {
     "servers": ("listen", "serve", "TestServerFactory", "free_port", "poem_port",
                 "listen_transformer", "tcp_port", "Watched", "abort_all"),
     "clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped",
-                "Collector"),
+                "Collector", "with_closed_stdout"),
     "twistd": ("load_tac", "pidfile", "listening_ports", "temp_dir"),
     "logs": ("capture_log", "quiet"),
     "proxy": ("ProxyPrints", "InMemoryProxy"),

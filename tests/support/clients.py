@@ -1,14 +1,34 @@
-"""Clients for tests: a raw collecting TCP client, and ClientRun, which
-runs a client script's poetry_main in this process."""
+"""Clients for tests: a raw collecting TCP client, ClientRun, which runs a
+client script's poetry_main in this process, and with_closed_stdout, which
+runs a client whose stdout's reader has gone."""
 
 import io
 import sys
 
 from twisted.internet import defer, protocol, reactor, task, tcp
 
-from .paths import load_script
+from .paths import PYTHON, load_script
 from .servers import listen_transformer, poem_port
 from .waiting import with_timeout
+
+
+# Becomes its arguments (exec, so a test that kills it on a timeout kills
+# the program itself) with stdout on a pipe that nobody reads any more.
+_CLOSED_STDOUT = """\
+import os, sys
+read, write = os.pipe()
+os.close(read)
+os.dup2(write, 1)
+os.close(write)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def with_closed_stdout(argv):
+    """argv run with its stdout on a pipe whose reading end is closed before
+    it writes, as when `... | head -1` has exited: every write to stdout
+    fails with EPIPE."""
+    return [PYTHON, "-c", _CLOSED_STDOUT, *argv]
 
 
 class Collector(protocol.Protocol):

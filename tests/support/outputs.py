@@ -22,6 +22,7 @@ subprocess on a few worker threads.
 """
 
 import re
+import shlex
 import subprocess
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
@@ -74,8 +75,18 @@ def stored():
     return found
 
 
+# Examples that take arguments, and the ones their stored run is made with.
+EXAMPLE_ARGS = {
+    "deferred-examples/deferred-simulator.py": ("r good f bad", "p r fixed", "f oops p"),
+}
+
+
+def example_args(rel):
+    return EXAMPLE_ARGS.get(rel, ())
+
+
 def command_line(rel):
-    return f"$ python {rel}"
+    return " ".join(["$ python", rel, *map(shlex.quote, example_args(rel))])
 
 
 # How every check runs an example: from the repo root, with
@@ -94,7 +105,7 @@ def run_example(rel, timeout=TIMEOUT):
     """Run one example the way the test does, without a reactor. Returns
     (stdout bytes, stderr bytes, exit status)."""
     proc = subprocess.run(
-        script_argv(rel), cwd=ROOT, env=child_env(EXAMPLE_ENV), capture_output=True,
+        script_argv(rel, *example_args(rel)), cwd=ROOT, env=child_env(EXAMPLE_ENV), capture_output=True,
         timeout=timeout, stdin=subprocess.DEVNULL,
     )
     return proc.stdout, proc.stderr, proc.returncode

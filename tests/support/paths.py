@@ -16,6 +16,10 @@ TWISTD = str(BIN / "twistd")
 # descriptor open in every listening process (tcp._reservedFD) and Python
 # reports it at exit; clients never listen, so their stderr stays exact.
 WARNFLAGS = ("-W", "error::DeprecationWarning", "-W", "default::ResourceWarning")
+# That report, as a listening program's stderr ends with it; a test that checks
+# stderr exactly removes it first.
+RESERVED_FD_WARNING = (b"sys:1: ResourceWarning: unclosed file "
+                       b"<_io.TextIOWrapper name='/dev/null' mode='r' encoding='UTF-8'>\n")
 
 # The line a server prints at start-up names its port, e.g.
 # "Serving poetry/ecstasy.txt on IPv4Address(type='TCP', host='127.0.0.1', port=43211)."

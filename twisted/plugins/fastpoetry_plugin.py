@@ -16,7 +16,13 @@ are checked in postOptions, so a missing --poem, a poem that is not a
 readable regular file (a FIFO would block the open for ever) or a bad port
 is a usage error printed by twistd before any port is bound; the poem is
 served as bytes; the listen backlog is long enough for a burst of a
-thousand clients.
+thousand clients; a port already in use is one line, "fastpoetry: cannot
+listen on localhost:10000: Address already in use", and exit status 1, not
+a traceback. CannotListen is a SystemExit, so with -n that line is all
+twistd shows; it is an Exception too, so twistd's clean-up for a failed
+start runs: the pidfile is removed, and as a daemon the launching twistd
+prints the line (`An error has occurred: b'CannotListen: fastpoetry: ...'`)
+and exits 1.
 
 Logging, the one departure made for speed: every connection is still
 logged with its peer and byte count, in the text's words ("sending N bytes
@@ -35,6 +41,7 @@ import os
 import stat
 
 from twisted.application import internet, service
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 from twisted.plugin import IPlugin
@@ -133,6 +140,25 @@ class PoetryService(service.Service):
         return service.Service.stopService(self)
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1."""
+
+    # twistd prints the first 100 bytes of "module.Class: line" for a
+    # daemon that failed to start: a short name leaves room for the line.
+    __module__ = "builtins"
+
+
+class PoetryTCPServer(internet.TCPServer):
+    """internet.TCPServer, with a port it cannot bind as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            raise CannotListen(f"fastpoetry: cannot listen on {e.interface}:{e.port}: "
+                               f"{e.socketError.strerror}")
+
+
 def port_number(value):
     port = int(value)
     if not 0 <= port <= 65535:
@@ -186,9 +212,9 @@ class PoetryServiceMaker:
         poetry_service.setServiceParent(top_service)
 
         factory = PoetryFactory(poetry_service)
-        tcp_service = internet.TCPServer(options["port"], factory,
-                                         interface=options["iface"],
-                                         backlog=options["backlog"])
+        tcp_service = PoetryTCPServer(options["port"], factory,
+                                      interface=options["iface"],
+                                      backlog=options["backlog"])
         tcp_service.setServiceParent(top_service)
 
         return top_service

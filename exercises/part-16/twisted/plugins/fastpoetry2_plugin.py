@@ -15,9 +15,17 @@ clash with the repository's fastpoetry:
 
     PYTHONPATH=exercises/part-16 twistd -n fastpoetry2 --poem poetry/ecstasy.txt --port 10000 \\
         --poem2 poetry/science.txt --port2 10001
+
+Departure from the text: a port already in use is one line, "fastpoetry2:
+cannot listen on localhost:10000: Address already in use", and exit status
+1, not a traceback. CannotListen is a SystemExit, so in the foreground that
+line is all twistd shows; it is an Exception too, so twistd's clean-up for a
+failed start runs: the pidfile is removed, and as a daemon the launching
+twistd prints the line and exits 1.
 """
 
 from twisted.application import internet, service
+from twisted.internet.error import CannotListenError
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 from twisted.plugin import IPlugin
@@ -97,12 +105,31 @@ class Options(usage.Options):
                 raise usage.UsageError("--port2 must differ from --port.")
 
 
+class CannotListen(SystemExit, Exception):
+    """A port that cannot be bound: one line and exit status 1."""
+
+    # twistd prints the first 100 bytes of "module.Class: line" for a
+    # daemon that failed to start: a short name leaves room for the line.
+    __module__ = "builtins"
+
+
+class PoetryTCPServer(internet.TCPServer):
+    """internet.TCPServer, with a port it cannot bind as one line."""
+
+    def privilegedStartService(self):
+        try:
+            super().privilegedStartService()
+        except CannotListenError as e:
+            raise CannotListen(f"fastpoetry2: cannot listen on {e.interface}:{e.port}: "
+                               f"{e.socketError.strerror}")
+
+
 def poem_service(poetry_file, port, iface):
     multi = service.MultiService()
     poetry_service = PoetryService(poetry_file)
     poetry_service.setServiceParent(multi)
-    internet.TCPServer(port, PoetryFactory(poetry_service),
-                       interface=iface).setServiceParent(multi)
+    PoetryTCPServer(port, PoetryFactory(poetry_service),
+                    interface=iface).setServiceParent(multi)
     return multi
 
 
