@@ -35,7 +35,8 @@ The caching proxy of 1.0-3.0, hardened for real use:
   a reset is what counts as hanging up. Part 19's
   demonstration with Ctrl-C is the text's proxy 3.0, which is unchanged.
 - Stopping (SIGTERM, Ctrl-C) cancels a download under way: that is not a
-  failed fetch, so it is logged at info level, never as an error.
+  failed fetch, so it is logged at info level, never as an error. The
+  script shows its own info lines on stderr, as twistd does in its log.
 - The text's progress messages ("Fetching poem from server.") are printed
   on stdout. If stdout fails (the reader went away: EPIPE; the disk is
   full: ENOSPC), the proxy says so once on stderr and goes on serving.
@@ -526,12 +527,17 @@ def listen_tcp(port, factory, backlog, interface, reactor=None):
 
 
 def start_logging(stream=sys.stderr):
-    """Send warnings and errors from twisted.logger to stderr, one line
-    each. The text's progress messages stay plain prints on stdout."""
+    """Send the proxy's own log from info level up, and Twisted's warnings
+    and errors, to stderr, one line each. The proxy logs at info level only
+    when it stops ("Stopping: cancelled the poem download ..."), which
+    twistd shows too; Twisted's info lines (a factory starting, a port
+    closing) would only be noise. The text's progress messages stay plain
+    prints on stdout."""
     from twisted.logger import (FilteringLogObserver, LogLevel,
                                 LogLevelFilterPredicate, globalLogBeginner,
                                 textFileLogObserver)
     predicate = LogLevelFilterPredicate(defaultLogLevel=LogLevel.warn)
+    predicate.setLogLevelForNamespace(log.namespace, LogLevel.info)
     observer = FilteringLogObserver(textFileLogObserver(stream), [predicate])
     globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
 
