@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv demo test trial pytest pytest-idiom bench bench-setup bench-publish clean
+.PHONY: all venv demo test trial pytest pytest-idiom compat bench bench-setup bench-publish clean
 
 all: test
 
@@ -49,6 +49,20 @@ pytest: $(STAMP)
 	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
 	$(MAKE) --no-print-directory pytest-idiom
 
+# make compat runs the suite (trial, then pytest, as make test and make
+# pytest do) on every Python from 3.10 to 3.14 that this machine has, each in
+# a virtualenv of its own under .nox/; a missing one is skipped (noxfile.py
+# says where they are looked for). nox is a dev tool: the compat extra puts
+# it in .venv here, never through make test.
+COMPAT_STAMP := $(VENV)/.installed-compat
+
+$(COMPAT_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[compat]"
+	touch $(COMPAT_STAMP)
+
+compat: $(COMPAT_STAMP)
+	$(BIN)/nox
+
 # The bench extra (matplotlib, for the plots) is installed here, never by
 # `make test`. A run writes to bench/out/ (ignored by git) and compiles
 # bench/loadgen.c there with cc; `make bench-publish` then makes that run
@@ -69,7 +83,9 @@ bench-publish: $(STAMP)
 
 # twistd writes a dropin.cache beside every plugin folder it scans (ours and
 # exercises/part-16's); trial -j2 leaves _trial_temp* and its lock files;
-# `make bench` writes its runs to bench/out/.
+# `make bench` writes its runs to bench/out/; `make compat` its virtualenvs
+# to .nox/.
 clean:
 	rm -rf $(VENV) _trial_temp* .pytest_cache *.egg-info build bench/out
 	find . \( -name __pycache__ -o -name dropin.cache \) -prune -exec rm -rf {} +
+	rm -rf .nox

@@ -11,7 +11,8 @@ from twisted.trial.unittest import SkipTest, TestCase
 
 from tests.support import ROOT
 
-# What `make venv`, `make test`, `make bench` and twistd runs leave behind.
+# What `make venv`, `make test`, `make bench`, `make compat` and twistd runs
+# leave behind.
 LEFT_BEHIND = [
     ".venv/bin/python",
     ".venv/.installed",
@@ -25,6 +26,7 @@ LEFT_BEHIND = [
     "twisted/plugins/__pycache__/fastpoetry_plugin.cpython-311.pyc",
     "tests/support/__pycache__/spec.cpython-311.pyc",
     "bench/out/results.json",
+    ".nox/tests-3-13/bin/python",
 ]
 # Sources, the committed bench results, and a running daemon's pidfile: kept.
 KEPT = [
@@ -57,5 +59,5 @@ class MakeCleanTest(TestCase):
                       if p.is_file() and p.name != "Makefile")
         self.assertEqual(left, sorted(KEPT))
         # Folders that held only leftovers are gone too.
-        for name in (".venv", "_trial_temp", ".pytest_cache", "twisted/plugins/__pycache__"):
+        for name in (".venv", ".nox", "_trial_temp", ".pytest_cache", "twisted/plugins/__pycache__"):
             self.assertFalse((scratch / name).exists(), name)
