@@ -422,6 +422,9 @@ class AcceptErrorsTest(InMemoryProxy, TestCase):
                 port_event(port_log, "closed", address=("127.0.0.1", 40000 + i))
             port_event(port_log, "rereserving")
 
+        # Only tcp.Port's events count, whatever another logger's fields are.
+        Logger(namespace="elsewhere", observer=accept_errors).info(
+            "Closed {address}", address=("127.0.0.1", 1))
         burst(3)
         self.assertEqual(self.log, [])  # the first line waits for the end of the burst
         clock.advance(0)
@@ -446,6 +449,19 @@ class AcceptErrorsTest(InMemoryProxy, TestCase):
         accept_errors.flush()  # the port closes: what is pending is logged now
         self.assertEqual(self.log[3:], [warning + "1 client closed unserved"])
         self.assertEqual(clock.getDelayedCalls(), [])
+
+    @defer.inlineCallbacks
+    def test_the_port_reports_only_while_it_listens(self):
+        listening = proxy.listen_tcp(0, protocol.ServerFactory.forProtocol(protocol.Protocol),
+                                     50, "127.0.0.1")
+        self.addCleanup(listening.stopListening)
+        tcp_log = Logger(namespace="twisted.internet.tcp.Port")
+        tcp_log.info("Could not accept new connection ({acceptError})", acceptError="ENOBUFS")
+        yield listening.stopListening()  # what is pending is logged as the port closes
+        tcp_log.info("Could not accept new connection ({acceptError})", acceptError="ENOBUFS")
+        self.assertEqual(self.log, ["Could not accept new connections "
+                                    "(ENOBUFS: No buffer space available): 1 accept failed"])
+        self.assertIsNone(listening.accept_errors.call)  # nothing left pending
 
     @defer.inlineCallbacks
     def test_no_file_descriptors_left_is_logged_and_serving_resumes(self):

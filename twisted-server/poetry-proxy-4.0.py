@@ -65,11 +65,11 @@ import sys
 
 from twisted.internet import tcp
 from twisted.internet.abstract import isIPv6Address
-from twisted.internet.defer import CancelledError, Deferred, succeed
+from twisted.internet.defer import CancelledError, Deferred, maybeDeferred, succeed
 from twisted.internet.error import CannotListenError, ConnectionDone
-from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.internet.interfaces import IHalfCloseableProtocol, IListeningPort
 from twisted.internet.protocol import ClientFactory, Protocol, ServerFactory
-from twisted.logger import Logger
+from twisted.logger import Logger, globalLogPublisher
 from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -451,11 +451,16 @@ class AcceptErrors:
 
     With no file descriptor left (EMFILE), Twisted's port closes each client
     it cannot serve and logs that at info level, one event per client. The
-    script shows only warnings, so an operator saw nothing at all; twistd
-    showed one line per dropped client. Here they become one warning, at
-    most one a second, with the count since the last one."""
+    script shows only warnings, so an operator saw nothing at all. Here they
+    become one warning, at most one a second, with the count since the last
+    one. It watches the global log (Twisted's public observer API) for the
+    events tcp.Port logs under its own namespace; EMFILE is a limit of the
+    whole process, so the count is the process's (the proxy has one port).
+    Under twistd, Twisted's own per-client info lines stay in the log too,
+    as for any twistd server."""
 
     interval = 1.0
+    namespace = "twisted.internet.tcp.Port"
 
     def __init__(self, clock):
         self.clock = clock
@@ -466,6 +471,8 @@ class AcceptErrors:
         self.call = None   # the pending report
 
     def __call__(self, event):
+        if event.get("log_namespace") != self.namespace:
+            return
         if "address" in event:        # "EMFILE recovery: Closed socket from {address}"
             self.closed += 1
             self.error = "EMFILE"
@@ -502,28 +509,42 @@ class AcceptErrors:
             self.report()
 
 
-class ProxyPort(tcp.Port):
-    """A TCP port whose accept() failures are reported by AcceptErrors."""
+@implementer(IListeningPort)
+class ProxyPort:
+    """A listening TCP port whose accept() failures AcceptErrors reports,
+    from the moment it listens until it has stopped."""
 
-    def __init__(self, port, factory, backlog=50, interface="", reactor=None):
-        super().__init__(port, factory, backlog, interface, reactor)
-        self.accept_errors = AcceptErrors(self.reactor)
-        # tcp.Port sends its accept() events to the observer of its _logger
-        # (a Logger class attribute); an instance attribute takes its place.
-        self._logger = Logger(namespace=log.namespace, source=self, observer=self.accept_errors)
+    def __init__(self, port, accept_errors):
+        self.port = port
+        self.accept_errors = accept_errors
 
-    def connectionLost(self, reason):
-        self.accept_errors.flush()
-        return super().connectionLost(reason)
+    def startListening(self):
+        self.port.startListening()
+
+    def stopListening(self):
+        def stopped(result):
+            globalLogPublisher.removeObserver(self.accept_errors)
+            self.accept_errors.flush()
+            return result
+
+        return maybeDeferred(self.port.stopListening).addBoth(stopped)
+
+    def getHost(self):
+        return self.port.getHost()
 
 
 def listen_tcp(port, factory, backlog, interface, reactor=None):
-    """reactor.listenTCP, with a ProxyPort."""
+    """reactor.listenTCP, and AcceptErrors on the global log while it listens."""
     if reactor is None:
         from twisted.internet import reactor
-    listening = ProxyPort(port, factory, backlog, interface, reactor)
-    listening.startListening()
-    return listening
+    accept_errors = AcceptErrors(reactor)
+    globalLogPublisher.addObserver(accept_errors)
+    try:
+        listening = reactor.listenTCP(port, factory, backlog=backlog, interface=interface)
+    except BaseException:
+        globalLogPublisher.removeObserver(accept_errors)
+        raise
+    return ProxyPort(listening, accept_errors)
 
 
 def start_logging(stream=sys.stderr):
