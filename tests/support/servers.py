@@ -3,7 +3,7 @@
 import socket
 
 from twisted.internet import defer, protocol, reactor
-from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.internet.interfaces import IHalfCloseableProtocol, IListeningPort
 from twisted.protocols import policies
 from zope.interface import implementer
 
@@ -194,10 +194,22 @@ def listen_transformer(testcase, broken=False):
 
 
 def tcp_port(tcp_server):
-    """The port a running `internet.TCPServer` service listens on. The
-    service keeps its listening port private (`_port`); this is the one
-    place that reads it."""
-    return tcp_server._port.getHost().port
+    """The port a running `internet.TCPServer` service listens on.
+
+    The service keeps its listening port to itself, so it is looked for
+    among the reactor's readers (IReactorFDSet.getReaders), with public
+    APIs only: the one TCP IListeningPort that serves the factory the
+    service was given (its second argument, after the port number)."""
+    factory = tcp_server.args[1]
+    addresses = [reader.getHost() for reader in reactor.getReaders()
+                 if IListeningPort.providedBy(reader)
+                 and getattr(reader, "factory", None) is factory]
+    # The same factory may serve a UNIX socket too (exercises/application).
+    ports = [address.port for address in addresses if getattr(address, "type", None) == "TCP"]
+    if len(ports) != 1:
+        raise AssertionError(f"{len(ports)} TCP ports serve {factory!r}, not 1: "
+                             "is the service running?")
+    return ports[0]
 
 
 @implementer(IHalfCloseableProtocol)
