@@ -18,7 +18,7 @@ import signal
 
 from twisted.internet import defer, protocol
 from twisted.plugins import poetryproxy_plugin, transformpoetry_plugin
-from twisted.scripts._twistd_unix import ServerOptions
+from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import TestCase
 
 from tests import support

@@ -22,7 +22,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.plugins import _hardened, poetryproxy_plugin, transformpoetry_plugin
 from twisted.python.logfile import LogFile
-from twisted.scripts._twistd_unix import ServerOptions
+from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import TestCase
 
 from tests import support
@@ -69,6 +69,17 @@ class HangupServiceTest(TestCase):
         self.assertEqual(self.log, [f"SIGHUP: re-opening the log file {path}.",
                                     f"SIGHUP: re-opened the log file {path}."])
         self.assertEqual(self.reactor.stopped, 0)
+
+    def test_a_log_file_twistd_does_not_have_is_an_error_not_a_stop(self):
+        # What SIGHUP does if twistd ever stops writing through a LogFile
+        # that twistd_log_files can find (twistd's real run is
+        # TwistdHangupTest): it says so, and serving goes on.
+        path = os.path.join(os.path.dirname(support.pidfile(self)), "twistd.log")
+        self.hangup(path).hangup()
+        self.assertEqual(self.reactor.stopped, 0)
+        self.assertEqual(self.log, [
+            f"SIGHUP: twistd's log file {path} was not found, so it cannot be re-opened; "
+            "still logging to the old file."])
 
     def test_no_log_file_stops_cleanly(self):
         self.hangup(None).hangup()
