@@ -3,13 +3,11 @@ and nothing else. It runs the real Makefile in a scratch directory laid out
 like the repository, so the checkout's own .venv is never touched."""
 
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 from twisted.trial.unittest import SkipTest, TestCase
 
-from tests.support import ROOT
+from tests.support import ROOT, run_to_end, temp_dir
 
 # What `make venv`, `make test`, `make bench`, `make compat` and twistd runs
 # leave behind.
@@ -45,16 +43,13 @@ class MakeCleanTest(TestCase):
         make = shutil.which("make")
         if make is None:
             raise SkipTest("make is not installed")
-        # Not self.mktemp(): under pytest it makes a folder in the checkout.
-        scratch = Path(tempfile.mkdtemp(prefix="make-clean-"))
-        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
+        scratch = Path(temp_dir(self, prefix="make-clean-"))
         shutil.copy(ROOT / "Makefile", scratch / "Makefile")
         for name in LEFT_BEHIND + KEPT:
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             (scratch / name).write_text("x")
-        done = subprocess.run([make, "-s", "clean"], cwd=scratch, capture_output=True,
-                              timeout=30, text=True)
-        self.assertEqual((done.returncode, done.stderr), (0, ""))
+        out, err, code = run_to_end([make, "-s", "clean"], cwd=scratch, timeout=30)
+        self.assertEqual((code, err), (0, b""))
         left = sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*")
                       if p.is_file() and p.name != "Makefile")
         self.assertEqual(left, sorted(KEPT))

@@ -6,9 +6,10 @@ import sys
 
 from twisted.internet import defer, protocol, reactor, task, tcp
 
-from .paths import load_script
+from runner.paths import load_script
+from runner.waiting import with_timeout
+
 from .servers import listen_transformer, poem_port
-from .waiting import with_timeout
 
 
 class Collector(protocol.Protocol):

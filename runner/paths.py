@@ -6,7 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 POETRY = ROOT / "poetry"
 BIN = Path(sys.executable).parent
 PYTHON = sys.executable
