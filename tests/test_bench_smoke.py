@@ -109,7 +109,7 @@ class LoadClientTest(TestCase):
 
     @defer.inlineCallbacks
     def test_refused_connections_are_failures(self):
-        r = yield self.load("burst", "--port", support.free_port(),
+        r = yield self.load("burst", "--port", support.refused_port(self),
                             "--clients", 4, "--timeout", 5)
         self.assertEqual((r["ok"], r["failed"]), (0, 4))
         self.assertEqual(r["errors"], {"ECONNREFUSED": 4})
@@ -122,8 +122,7 @@ def built_loadgen():
     """bench/loadgen.c compiled once per test process (as run.py does it),
     in a directory removed when the process exits."""
     if not _built:
-        build = tempfile.mkdtemp(prefix="loadgen-")
-        atexit.register(shutil.rmtree, build, True)
+        build = support.process_temp_dir("loadgen-")
         harness = support.load_script("bench/harness.py")
         _built["result"] = harness.build_loadgen(build)
     return _built["result"]
@@ -176,7 +175,7 @@ class LoadGeneratorTest(TestCase):
         r = yield self.loop(port, 2, 0.1, 300, 5)
         self.assertEqual(r["ok"], 0)
         self.assertEqual(r["errors"], {"short": r["failed"]})
-        r = yield self.loop(support.free_port(), 2, 0.05, 300, 1)
+        r = yield self.loop(support.refused_port(self), 2, 0.05, 300, 1)
         self.assertEqual(r["ok"], 0)
         self.assertEqual(r["errors"], {"ECONNREFUSED": r["failed"]})
 
@@ -257,9 +256,7 @@ class SmokeTest(TestCase):
         committed_before = digest(committed)
         dirs = {}
         for group in self.GROUPS:
-            # Not self.mktemp(): under pytest that is a folder in the checkout.
-            dirs[group] = Path(tempfile.mkdtemp(prefix=f"bench-smoke-{group}-"))
-            self.addCleanup(shutil.rmtree, dirs[group], True)
+            dirs[group] = Path(support.temp_dir(self, prefix=f"bench-smoke-{group}-"))
         runs = yield defer.gatherResults([
             support.run_script(RUN, "--tiny", "--only", ",".join(names), "--out", dirs[group],
                                timeout=60)

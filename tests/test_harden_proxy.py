@@ -1,6 +1,6 @@
 """Proxy 4.0 (twisted-server/poetry-proxy-4.0.py) and `twistd poetryproxy`,
-hardened (issue 11, items 1-5 and 7, and the address forms of "Also
-noticed"). Each fault is injected in memory (MemoryReactorClock,
+hardened: a failing stdout, size and time limits, half-closes, stopping,
+accept() failures and the address forms. Each fault is injected in memory (MemoryReactorClock,
 StringTransport, task.Clock) and, where the operating system is the point
 (a broken pipe, a full disk, no file descriptors left, a half-close, a
 signal), for real: over loopback, or against the script or twistd run as a
@@ -51,7 +51,7 @@ def release(upstream, poem=POEM):
 
 
 class StdoutInMemoryTest(InMemoryProxy, TestCase):
-    """Item 1: a print that fails (ENOSPC here) must not stop serving."""
+    """A print that fails (ENOSPC here) must not stop serving."""
 
     def test_full_disk_while_printing_keeps_serving_and_says_so_once(self):
         def full(*args, **kw):
@@ -75,7 +75,7 @@ class StdoutInMemoryTest(InMemoryProxy, TestCase):
 
 
 class StdoutScriptTest(TestCase):
-    """Item 1 for real: the reader of stdout goes away (EPIPE), or stdout
+    """A failing stdout for real: the reader of stdout goes away (EPIPE), or stdout
     is /dev/full (ENOSPC)."""
 
     @defer.inlineCallbacks
@@ -112,7 +112,7 @@ class StdoutScriptTest(TestCase):
 
 
 class MaxSizeTest(InMemoryProxy, TestCase):
-    """Item 2: a poem larger than --max-size is a failed download."""
+    """A poem larger than --max-size is a failed download."""
 
     def test_past_max_size_the_download_fails_and_nothing_is_kept(self):
         service = self.make(max_size=1000)
@@ -198,7 +198,7 @@ class _Trickle(protocol.Protocol):
 
 
 class DeadlineTest(InMemoryProxy, TestCase):
-    """Item 3: a trickling upstream never trips the per-read --timeout;
+    """A trickling upstream never trips the per-read --timeout;
     --deadline bounds the whole download."""
 
     def test_trickle_is_cut_off_at_the_deadline(self):
@@ -272,7 +272,7 @@ class _HalfCloser(protocol.Protocol):
 
 
 class HalfCloseTest(InMemoryProxy, TestCase):
-    """Item 4: a half-close is not a hang-up; a lost connection still is."""
+    """A half-close is not a hang-up; a lost connection still is."""
 
     @defer.inlineCallbacks
     def test_half_closing_client_gets_the_poem_from_a_cold_cache(self):
@@ -315,7 +315,7 @@ class HalfCloseTest(InMemoryProxy, TestCase):
 
 
 class ShutdownTest(InMemoryProxy, TestCase):
-    """Item 5: a download cut short by a stop is not a failed fetch."""
+    """A download cut short by a stop is not a failed fetch."""
 
     def test_stop_cancels_the_download_and_closes_the_waiting_clients(self):
         service = self.make()
@@ -409,7 +409,7 @@ def port_event(log, kind, **fields):
 
 
 class AcceptErrorsTest(InMemoryProxy, TestCase):
-    """Item 7: accept() failures are logged, at most one line a second."""
+    """Accept() failures are logged, at most one line a second."""
 
     def test_one_warning_a_second_with_the_count(self):
         clock = task.Clock()

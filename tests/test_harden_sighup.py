@@ -1,5 +1,5 @@
 """SIGHUP for the hardened twistd services, `twistd transformpoetry` and
-`twistd poetryproxy` (issue 11, item 6).
+`twistd poetryproxy`.
 
 SIGHUP's default action killed twistd on the spot: no log line, and a stale
 pidfile. What it means now (both plugins' banners say so): with a log file,
@@ -191,7 +191,7 @@ class TwistdHangupTest(TestCase):
         tmp = os.path.dirname(pid)
         server = yield support.start(self, support.twistd_argv(
             "-n", "--pidfile", pid, "poetryproxy", "--port", "0",
-            "--server", support.free_port()), cwd=tmp)
+            "--server", support.refused_port(self)), cwd=tmp)
         self.assertTrue(os.path.exists(pid))
         server.signal("HUP")
         self.assertEqual((yield server.wait()), 0)

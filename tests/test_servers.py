@@ -197,7 +197,7 @@ class ProxySpec(VersionSpec):
         # The text's proxies send nothing and close (proxy 4.0 also logs the
         # failure). A port where nothing listens is refused at once.
         proxy = yield support.start_script(self, self.row.script, "--port", "0",
-                                           f"127.0.0.1:{support.free_port(self)}")
+                                           f"127.0.0.1:{support.refused_port(self)}")
         self.assertEqual((yield fetch(proxy.port)), b"")
         self.assertNotIn(b"Traceback", proxy.output)
 
