@@ -138,10 +138,17 @@ class Server:
         ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
         if ignored:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Twisted starts a child with posix_spawn where it can, and with
+        # fork() where it cannot: when the child needs another working
+        # directory. Python 3.12 and later warn (a DeprecationWarning, so an
+        # error here) when a process with threads forks, and pytest-xdist's
+        # workers have a thread. So sh gives the child its directory, and
+        # Twisted can always spawn; `exec` keeps the program's pid.
+        spawned = ["/bin/sh", "-c", 'cd -- "$1" && shift && exec "$@"', "sh",
+                   str(cwd or ROOT), *self.argv]
         try:
             self.transport = _reactor().spawnProcess(
-                self.watcher, self.argv[0], self.argv, env=child_env(env),
-                path=str(cwd or ROOT))
+                self.watcher, spawned[0], spawned, env=child_env(env), path=None)
         finally:
             if ignored:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
