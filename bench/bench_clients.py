@@ -157,7 +157,7 @@ def markdown(section, sizes, names, base):
                 parts.append(
                     f"{c}: {verdict(False)} on raw wall time at N = "
                     f"{', '.join(map(str, raw_miss))}; net of its fixed cost "
-                    + (f"met at every N" if not net_miss else
+                    + ("met at every N" if not net_miss else
                        f"still short at N = {', '.join(map(str, net_miss))}"))
         section["verdict"] = f"target ≥ {TARGET}·N — " + "; ".join(parts) + "."
         lines += ["", f"Async speed-up {section['verdict']}"]

@@ -12,7 +12,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +183,7 @@ def _run_json(argv, cpu, timeout, what):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise RuntimeError(f"{what} did not finish in {timeout}s: {argv[1:]}")
+        raise RuntimeError(f"{what} did not finish in {timeout}s: {argv[1:]}") from None
     if proc.returncode != 0:
         raise RuntimeError(f"{what} failed ({proc.returncode}): "
                            f"{err.decode(errors='replace')[-2000:]}")

@@ -226,7 +226,10 @@ def summary(values):
     if not values:
         return {"n": 0}
     s = sorted(values)
-    pick = lambda p: s[max(0, min(len(s) - 1, int(p / 100 * len(s) + 0.5) - 1))]
+
+    def pick(p):
+        return s[max(0, min(len(s) - 1, int(p / 100 * len(s) + 0.5) - 1))]
+
     return {"n": len(s), "p50": pick(50), "p99": pick(99), "max": s[-1],
             "mean": sum(s) / len(s)}
 

@@ -3,13 +3,11 @@ at tiny size once and check the files it writes, plus the pieces that are
 easy to get subtly wrong: the load clients' counts, the plots, and what
 `make bench` installs. No figure is judged here: benchmarks go in bench/."""
 
-import atexit
 import hashlib
 import json
 import re
 import shutil
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -262,7 +260,7 @@ class SmokeTest(TestCase):
                                timeout=60)
             for group, names in self.GROUPS.items()])
         sections, tables = {}, {}
-        for (group, names), (out, err, code) in zip(self.GROUPS.items(), runs):
+        for (group, names), (out, err, code) in zip(self.GROUPS.items(), runs, strict=True):
             self.assertEqual(code, 0, err.decode(errors="replace"))
             self.assertNotIn(b"Traceback", err)
             table = tables[group] = (dirs[group] / "results.md").read_text()
@@ -276,7 +274,7 @@ class SmokeTest(TestCase):
             sections.update({s["name"]: s for s in results["sections"]})
         # A run never touches the committed copy.
         self.assertEqual(digest(committed), committed_before)
-        for title, group in zip(TITLES, ["clients", "servers", "servers", "servers"]):
+        for title, group in zip(TITLES, ["clients", "servers", "servers", "servers"], strict=True):
             self.assertIn(f"### {title}", tables[group])
 
         clients = {(r["client"], r["N"]): r for r in sections["clients"]["rows"]}

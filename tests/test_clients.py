@@ -660,11 +660,11 @@ class ConcurrencyTest(TestCase):
             runs.append(run_client(client, [p for p, _ in servers]))
         outputs = yield defer.gatherResults(runs)
         took, spans = {}, {}
-        for client, (servers, factories), output in zip(clients, groups, outputs):
+        for client, (servers, factories), output in zip(clients, groups, outputs, strict=True):
             took[client.name] = check(client, *output, servers)
             spans[client.name] = sorted(s for f in factories for s in f.spans)
             # Each server kept to its schedule: K chunks take (K - 1) ticks.
-            for (_, data), f in zip(servers, factories):
+            for (_, data), f in zip(servers, factories, strict=True):
                 (begin, end), = f.spans
                 self.assertGreaterEqual(end - begin, 0.95 * (-(-len(data) // num_bytes) - 1)
                                         * delay, client.name)
@@ -672,7 +672,7 @@ class ConcurrencyTest(TestCase):
         # it took at least as long as all of them.
         blocking = took.pop("blocking-client")
         serial = spans.pop("blocking-client")
-        for (_, end), (begin, _) in zip(serial, serial[1:]):
+        for (_, end), (begin, _) in itertools.pairwise(serial):
             self.assertGreaterEqual(begin, end, f"blocking client connections {serial}")
         self.assertGreater(blocking, 0.95 * sum(end - begin for begin, end in serial), took)
         for name, t in took.items():
@@ -717,7 +717,7 @@ class RandomCummingsifyTest(TestCase):
         outputs = yield defer.gatherResults([
             run_script(rel, port, port, port, timeout=RUN_TIMEOUT,
                        env={"CUMMINGSIFY_SEED": str(seed)}) for rel in rels])
-        for rel, (out, err, code) in zip(rels, outputs):
+        for rel, (out, err, code) in zip(rels, outputs, strict=True):
             out, err = out.decode("utf-8"), err.decode("utf-8")
             self.assertEqual(code, 0, rel)
             # The poems arrive in any order, and each takes the next pick:

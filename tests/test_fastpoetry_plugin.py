@@ -9,9 +9,7 @@ each serving a burst of clients and then stopped with SIGTERM."""
 
 import os
 import re
-import shutil
 import signal
-import tempfile
 
 from twisted.internet import defer, endpoints, protocol, reactor, task
 from twisted.internet.address import IPv4Address

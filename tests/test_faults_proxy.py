@@ -147,7 +147,7 @@ class InMemoryTest(InMemoryProxy, TestCase):
         factory = proxy.PoetryProxyFactory(service)
         clients = [factory.buildProtocol(None) for _ in range(2)]
         transports = [StringTransport() for _ in clients]
-        for client, transport in zip(clients, transports):
+        for client, transport in zip(clients, transports, strict=True):
             client.makeConnection(transport)
         proto, _ = self.upstream()
         proto.connectionLost(Failure(error.ConnectionDone()))  # no data at all

@@ -10,9 +10,7 @@ good request is served again.
 """
 
 import os
-import shutil
 import stat
-import tempfile
 
 from twisted.internet import defer, endpoints, protocol, reactor, task
 from twisted.internet.address import IPv4Address
@@ -184,7 +182,7 @@ class SlowlorisLoopbackTest(TestCase):
             trickler.start()
         closed_at = yield support.with_timeout(
             defer.gatherResults([t.lost for t in tricklers]), 10, "the tricklers to be cut off")
-        for trickler, at in zip(tricklers, closed_at):
+        for trickler, at in zip(tricklers, closed_at, strict=True):
             self.assertGreaterEqual(at - trickler.first_byte_at, 0.2)
             self.assertLess(trickler.sent, len(LONG))
         slow = [line for line in log if line.startswith("Closed a slow request from 127.0.0.1:")]

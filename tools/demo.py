@@ -41,7 +41,7 @@ def main():
             try:
                 prog = progs.start(name, argv, **kw)
             except RuntimeError as e:
-                raise SystemExit(f"demo: {name} did not start: {e}")
+                raise SystemExit(f"demo: {name} did not start: {e}") from None
             print(f"==> {name} on port {prog.port}: {shown(argv)}", flush=True)
             return prog
 

@@ -101,7 +101,7 @@ def parse_address(text):
     try:
         port = int(port)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number") from None
     if not 0 < port <= 65535:
         raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
     return host or "127.0.0.1", port
@@ -111,7 +111,7 @@ def positive_seconds(text):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
     return value
@@ -121,7 +121,7 @@ def positive_size(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value

@@ -72,7 +72,7 @@ def readable(option, path):
         with open(path, "rb"):
             pass
     except OSError as e:
-        raise usage.UsageError(f"cannot read {option} {path!r}: {e.strerror}")
+        raise usage.UsageError(f"cannot read {option} {path!r}: {e.strerror}") from None
 
 
 class Options(usage.Options):
