@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv demo test trial pytest pytest-idiom compat bench bench-setup bench-publish clean
+.PHONY: all venv demo test trial pytest pytest-idiom lint compat bench bench-setup bench-publish clean
 
 all: test
 
@@ -48,6 +48,19 @@ pytest-idiom: $(STAMP)
 pytest: $(STAMP)
 	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
 	$(MAKE) --no-print-directory pytest-idiom
+
+# make lint runs ruff (configured in pyproject.toml) over the .py and tac
+# files; .ci/run runs it after the tests. The lint extra (ruff, pinned) is
+# installed here, never by make test. No cache: the whole check takes well
+# under a second, and leaves nothing in the checkout.
+LINT_STAMP := $(VENV)/.installed-lint
+
+$(LINT_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[lint]"
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check --no-cache .
 
 # make compat runs the suite (trial, then pytest, as make test and make
 # pytest do) on every Python from 3.10 to 3.14 that this machine has, each in
