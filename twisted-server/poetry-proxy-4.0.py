@@ -451,7 +451,7 @@ class AcceptErrors:
 
     With no file descriptor left (EMFILE), Twisted's port closes each client
     it cannot serve and logs that at info level, one event per client. The
-    script shows only warnings, so an operator saw nothing at all. Here they
+    script shows Twisted's warnings only, so an operator saw nothing at all. Here they
     become one warning, at most one a second, with the count since the last
     one. It watches the global log (Twisted's public observer API) for the
     events tcp.Port logs under its own namespace; EMFILE is a limit of the
@@ -608,6 +608,9 @@ def main(argv=None):
             why = getattr(e.socketError, "strerror", None) or e.socketError
             sys.exit(f"poetry-proxy-4.0.py: cannot listen on {args.iface}:{args.port}: {why}")
 
+        # As twistd's services do: stop listening first, and with it log
+        # what AcceptErrors still holds.
+        reactor.addSystemEventTrigger("before", "shutdown", port.stopListening)
         say(f"Proxying poetry on {port.getHost()} for the server at {host}:{server_port}.")
 
         reactor.run()
