@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv demo test trial pytest pytest-idiom bench bench-setup bench-publish clean
+.PHONY: all venv demo test trial pytest pytest-idiom lint compat bench bench-setup bench-publish clean
 
 all: test
 
@@ -49,6 +49,33 @@ pytest: $(STAMP)
 	$(STRICT) $(BIN)/python -m pytest -q -n 2 --ignore=tests/pytest_idiom
 	$(MAKE) --no-print-directory pytest-idiom
 
+# make lint runs ruff (configured in pyproject.toml) over the .py and tac
+# files; .ci/run runs it after the tests. The lint extra (ruff, pinned) is
+# installed here, never by make test. No cache: the whole check takes well
+# under a second, and leaves nothing in the checkout.
+LINT_STAMP := $(VENV)/.installed-lint
+
+$(LINT_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[lint]"
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check --no-cache .
+
+# make compat runs the suite (trial, then pytest, as make test and make
+# pytest do) on every Python from 3.10 to 3.14 that this machine has, each in
+# a virtualenv of its own under .nox/; a missing one is skipped (noxfile.py
+# says where they are looked for). nox is a dev tool: the compat extra puts
+# it in .venv here, never through make test.
+COMPAT_STAMP := $(VENV)/.installed-compat
+
+$(COMPAT_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[compat]"
+	touch $(COMPAT_STAMP)
+
+compat: $(COMPAT_STAMP)
+	$(BIN)/nox
+
 # The bench extra (matplotlib, for the plots) is installed here, never by
 # `make test`. A run writes to bench/out/ (ignored by git) and compiles
 # bench/loadgen.c there with cc; `make bench-publish` then makes that run
@@ -76,7 +103,8 @@ figures: $(BENCH_STAMP)
 
 # twistd writes a dropin.cache beside every plugin folder it scans (ours and
 # exercises/part-16's); trial -j2 leaves _trial_temp* and its lock files;
-# `make bench` writes its runs to bench/out/. The READMEs' twistd commands
+# `make bench` writes its runs to bench/out/, `make compat` its virtualenvs
+# to .nox/. The READMEs' twistd commands
 # leave logs (twistd.log, and the Application exercises' poetry.log and
 # poetry-twistd.log) and the UNIX socket exercise's poetry.sock; they are
 # kept while twistd.pid names a running daemon, which is still using them
@@ -85,7 +113,7 @@ RUN_FILES := twistd.log twistd.log.* poetry.log poetry.log.* poetry-twistd.log \
 	poetry.sock poetry.sock.lock
 
 clean:
-	rm -rf $(VENV) _trial_temp* .pytest_cache *.egg-info build bench/out
+	rm -rf $(VENV) _trial_temp* .pytest_cache *.egg-info build bench/out .nox
 	find . \( -name __pycache__ -o -name dropin.cache \) -prune -exec rm -rf {} +
 	@if [ -f twistd.pid ] && kill -0 "$$(cat twistd.pid)" 2>/dev/null; then \
 	    echo "make clean: twistd.pid names a running daemon; its logs are kept" >&2; \

@@ -218,7 +218,7 @@ def markdown(section, sizes, names, base):
             if invalid:
                 net.append(f"invalid at N = {listed(invalid)} (net time below its floor)")
             parts.append(f"{c}: {verdict(False)} on raw wall time at N = {listed(raw_miss)}; "
-                         f"net of its fixed cost " + ", ".join(net))
+                         "net of its fixed cost " + ", ".join(net))
         section["verdict"] = f"target ≥ {TARGET}·N — " + "; ".join(parts) + "."
         lines += ["", f"Async speed-up {section['verdict']}"]
     return "\n".join(lines)

@@ -138,7 +138,7 @@ def run(ctx):
     with Programs(ctx.tmp) as progs:
         specs = [(slug(name), argv, dict(kw, cpu=ctx.server_cpu))
                  for name, argv, kw, _ in table]
-        procs = dict(zip(names, progs.start_all(specs)))
+        procs = dict(zip(names, progs.start_all(specs), strict=True))
         logs = {name: logpath for name, _, _, logpath in table}
         for name, p in procs.items():
             log(f"  {name} on port {p.port}")
@@ -195,7 +195,7 @@ def markdown(ctx, section, names):
                f"{ctx.client_cpu}" if ctx.server_cpu is not None
                else "no pinning (fewer than two usable CPUs)")
     drive = (f"a fixed offered rate of {ctx.rate:g} connections a second (at most c open)"
-             if ctx.rate else f"a closed loop of c connections (saturating)")
+             if ctx.rate else "a closed loop of c connections (saturating)")
     lo, hi = section["load_range"]
     lines = [
         f"Setup: {POEM} ({(ROOT / POEM).stat().st_size} bytes) per connection; "

@@ -12,19 +12,19 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 # One process runner and one set of paths serve the tests, the demo and the
-# bench: they live in tests/support (importable through the editable
-# install, or from a plain checkout, hence the path) and import no reactor.
+# bench: they live in the runner package at the repository root (importable
+# through the editable install, or from a plain checkout, hence the path),
+# which imports no reactor and no test.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from tests.support import processes as _processes  # noqa: E402
-from tests.support.environment import raise_nofile  # noqa: E402,F401
-from tests.support.paths import PORT_RE, PYTHON, TWISTD  # noqa: E402,F401
+from runner import processes as _processes  # noqa: E402
+from runner.environment import raise_nofile  # noqa: E402,F401
+from runner.paths import PORT_RE, PYTHON, TWISTD  # noqa: E402,F401
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -183,7 +183,7 @@ def _run_json(argv, cpu, timeout, what):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise RuntimeError(f"{what} did not finish in {timeout}s: {argv[1:]}")
+        raise RuntimeError(f"{what} did not finish in {timeout}s: {argv[1:]}") from None
     if proc.returncode != 0:
         raise RuntimeError(f"{what} failed ({proc.returncode}): "
                            f"{err.decode(errors='replace')[-2000:]}")

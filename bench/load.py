@@ -30,6 +30,15 @@ import select
 import socket
 import sys
 import time
+from pathlib import Path
+
+# The open-file limit is raised as the tests and the bench harness raise it
+# (runner, at the repository root: importable through the editable install,
+# or from a plain checkout, hence the path).
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from runner.environment import raise_nofile  # noqa: E402
 
 IN, RDHUP = select.EPOLLIN, select.EPOLLRDHUP
 PROBLEMS = select.EPOLLERR | select.EPOLLHUP
@@ -57,14 +66,6 @@ def parse_args(argv=None):
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the load client talks to loopback only")
     return args
-
-
-def raise_nofile(wanted):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def cpu_now():
@@ -226,7 +227,10 @@ def summary(values):
     if not values:
         return {"n": 0}
     s = sorted(values)
-    pick = lambda p: s[max(0, min(len(s) - 1, int(p / 100 * len(s) + 0.5) - 1))]
+
+    def pick(p):
+        return s[max(0, min(len(s) - 1, int(p / 100 * len(s) + 0.5) - 1))]
+
     return {"n": len(s), "p50": pick(50), "p99": pick(99), "max": s[-1],
             "mean": sum(s) / len(s)}
 
@@ -234,7 +238,7 @@ def summary(values):
 def main(argv=None):
     args = parse_args(argv)
     need = (args.concurrency if args.mode == "loop" else args.clients) + 64
-    nofile = raise_nofile(need)
+    _, nofile, _ = raise_nofile(need)
     if nofile < need:
         print(f"load: open-file limit {nofile} is below the {need} needed",
               file=sys.stderr)

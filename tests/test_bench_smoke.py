@@ -3,7 +3,6 @@ at tiny size once and check the files it writes, plus the pieces that are
 easy to get subtly wrong: the load clients' counts, the plots, and what
 `make bench` installs. No figure is judged here: benchmarks go in bench/."""
 
-import atexit
 import hashlib
 import json
 import re
@@ -11,7 +10,6 @@ import shutil
 import statistics
 import struct
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -123,7 +121,7 @@ class LoadClientTest(TestCase):
 
     @defer.inlineCallbacks
     def test_refused_connections_are_failures(self):
-        r = yield self.load("burst", "--port", support.free_port(),
+        r = yield self.load("burst", "--port", support.refused_port(self),
                             "--clients", 4, "--timeout", 5)
         self.assertEqual((r["ok"], r["failed"]), (0, 4))
         self.assertEqual(r["errors"], {"ECONNREFUSED": 4})
@@ -136,8 +134,7 @@ def built_loadgen():
     """bench/loadgen.c compiled once per test process (as run.py does it),
     in a directory removed when the process exits."""
     if not _built:
-        build = tempfile.mkdtemp(prefix="loadgen-")
-        atexit.register(shutil.rmtree, build, True)
+        build = support.process_temp_dir("loadgen-")
         harness = support.load_script("bench/harness.py")
         _built["result"] = harness.build_loadgen(build)
     return _built["result"]
@@ -190,7 +187,7 @@ class LoadGeneratorTest(TestCase):
         r = yield self.loop(port, 2, 0.1, 300, 5)
         self.assertEqual(r["ok"], 0)
         self.assertEqual(r["errors"], {"short": r["failed"]})
-        r = yield self.loop(support.free_port(), 2, 0.05, 300, 1)
+        r = yield self.loop(support.refused_port(self), 2, 0.05, 300, 1)
         self.assertEqual(r["ok"], 0)
         self.assertEqual(r["errors"], {"ECONNREFUSED": r["failed"]})
 
@@ -271,15 +268,13 @@ class SmokeTest(TestCase):
         committed_before = digest(committed)
         dirs = {}
         for group in self.GROUPS:
-            # Not self.mktemp(): under pytest that is a folder in the checkout.
-            dirs[group] = Path(tempfile.mkdtemp(prefix=f"bench-smoke-{group}-"))
-            self.addCleanup(shutil.rmtree, dirs[group], True)
+            dirs[group] = Path(support.temp_dir(self, prefix=f"bench-smoke-{group}-"))
         runs = yield defer.gatherResults([
             support.run_script(RUN, "--tiny", "--only", ",".join(names), "--out", dirs[group],
                                timeout=60)
             for group, names in self.GROUPS.items()])
         sections, tables = {}, {}
-        for (group, names), (out, err, code) in zip(self.GROUPS.items(), runs):
+        for (group, names), (out, err, code) in zip(self.GROUPS.items(), runs, strict=True):
             self.assertEqual(code, 0, err.decode(errors="replace"))
             self.assertNotIn(b"Traceback", err)
             # The last line lists what was written: plots only if drawn.
@@ -302,7 +297,7 @@ class SmokeTest(TestCase):
             sections.update({s["name"]: s for s in results["sections"]})
         # A run never touches the committed copy.
         self.assertEqual(digest(committed), committed_before)
-        for title, group in zip(TITLES, ["clients", "servers", "servers", "servers"]):
+        for title, group in zip(TITLES, ["clients", "servers", "servers", "servers"], strict=True):
             self.assertIn(f"### {title}", tables[group])
 
         clients = {(r["client"], r["N"]): r for r in sections["clients"]["rows"]}
@@ -469,8 +464,7 @@ class RateVerdictTest(TestCase):
     def test_fixed_rate_run_says_why_the_targets_are_not_judged(self):
         if built_loadgen()[0] is None:
             raise SkipTest("no C compiler for the load generator: " + built_loadgen()[1])
-        out_dir = Path(tempfile.mkdtemp(prefix="bench-rate-"))
-        self.addCleanup(shutil.rmtree, out_dir, True)
+        out_dir = Path(support.temp_dir(self, prefix="bench-rate-"))
         out, err, code = yield support.run_script(
             RUN, "--tiny", "--only", "throughput", "--rate", "200", "--out", out_dir,
             timeout=60)

@@ -4,15 +4,14 @@ like the repository, so the checkout's own .venv is never touched."""
 
 import os
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 from twisted.trial.unittest import SkipTest, TestCase
 
-from tests.support import ROOT
+from tests.support import ROOT, run_to_end, temp_dir
 
-# What `make venv`, `make test`, `make bench` and twistd runs leave behind.
+# What `make venv`, `make test`, `make bench`, `make compat` and twistd runs
+# leave behind.
 LEFT_BEHIND = [
     ".venv/bin/python",
     ".venv/.installed",
@@ -26,6 +25,7 @@ LEFT_BEHIND = [
     "twisted/plugins/__pycache__/fastpoetry_plugin.cpython-311.pyc",
     "tests/support/__pycache__/spec.cpython-311.pyc",
     "bench/out/results.json",
+    ".nox/tests-3-13/bin/python",
     # The READMEs' twistd commands, run from the root.
     "twistd.log",
     "twistd.log.1",
@@ -57,27 +57,24 @@ class MakeCleanTest(TestCase):
         make = shutil.which("make")
         if make is None:
             raise SkipTest("make is not installed")
-        # Not self.mktemp(): under pytest it makes a folder in the checkout.
-        scratch = Path(tempfile.mkdtemp(prefix="make-clean-"))
-        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
+        scratch = Path(temp_dir(self, prefix="make-clean-"))
         shutil.copy(ROOT / "Makefile", scratch / "Makefile")
         for name in LEFT_BEHIND + KEPT:
             (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             (scratch / name).write_text(str(pid) if name == "twistd.pid" else "x")
-        done = subprocess.run([make, "-s", "clean"], cwd=scratch, capture_output=True,
-                              timeout=30, text=True)
-        self.assertEqual(done.returncode, 0)
+        out, err, code = run_to_end([make, "-s", "clean"], cwd=scratch, timeout=30)
+        self.assertEqual(code, 0)
         self.scratch = scratch
         left = sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*")
                       if p.is_file() and p.name != "Makefile")
-        return done.stderr, left
+        return err.decode(), left
 
     def test_removes_build_and_test_leftovers_only(self):
         err, left = self.make_clean()
         self.assertEqual((err, left), ("", sorted(KEPT)))
         scratch = self.scratch
         # Folders that held only leftovers are gone too.
-        for name in (".venv", "_trial_temp", ".pytest_cache", "twisted/plugins/__pycache__"):
+        for name in (".venv", ".nox", "_trial_temp", ".pytest_cache", "twisted/plugins/__pycache__"):
             self.assertFalse((scratch / name).exists(), name)
 
     def test_keeps_the_logs_of_a_running_daemon(self):

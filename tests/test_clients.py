@@ -31,7 +31,7 @@ show the opposite: one whole poem per task, one task after another).
 test_ctrl_c_in_the_middle_of_a_download: one server has sent its whole poem
 (and seen the client read it and hang up), another has sent a first line and
 holds the connection open. SIGINT then, as a reader presses Ctrl-C: the
-client prints what its row says, with no traceback (issue 11, item 12).
+client prints what its row says, with no traceback.
 """
 
 import itertools
@@ -46,8 +46,8 @@ from twisted.trial.unittest import TestCase
 
 from tests import support
 from tests.support import (
-    TestServerFactory, Watched, free_port, listen, load_script, path, poem_bytes,
-    run_script, serve, set_env, spawn, start_script,
+    TestServerFactory, Watched, listen, load_script, patch_env, path, poem_bytes,
+    refused_port, run_script, serve, spawn, start_script,
 )
 from tests.support.spec import VersionSpec
 
@@ -306,7 +306,7 @@ def start_services(testcase, top):
 def tac_port(testcase, poem):
     """fastpoetry-2.0.tac's application, configured through its environment
     variables as the tac documents."""
-    set_env(testcase, FASTPOETRY_PORT="0", FASTPOETRY_POEM=path(f"poetry/{poem}"))
+    patch_env(testcase, FASTPOETRY_PORT="0", FASTPOETRY_POEM=path(f"poetry/{poem}"))
     tac = runpy.run_path(path("twisted-server/fastpoetry-2.0.tac"))
     return start_services(testcase, tac["top_service"])
 
@@ -548,7 +548,7 @@ def check(client, out, err, code, servers, dead=None):
 # --- the tests -------------------------------------------------------------
 
 class InterruptedDownload:
-    """Ctrl-C in the middle of a download (issue 11, item 12): mixed into
+    """Ctrl-C in the middle of a download: mixed into
     the spec's class for every row that says what the client prints then."""
 
     @defer.inlineCallbacks
@@ -631,7 +631,7 @@ class ClientSpec(VersionSpec):
         factories = []
         paced = paced_group(self, gated=client.concurrent, factories=factories)
         servers = paced + peers
-        dead = None if client.failure == HANGS else free_port(self)
+        dead = None if client.failure == HANGS else refused_port(self)
         ports = [p for p, _ in servers] + ([dead] if dead else [])
         proc = spawn_client(self, client, ports, xform)
         if client.chunks == "interleaved":
@@ -664,7 +664,7 @@ class HangingClientTest(TestCase):
 
         self.patch(module, "PoetryClientFactory", Factory)
         called = []
-        module.get_poetry("127.0.0.1", free_port(self), called.append)
+        module.get_poetry("127.0.0.1", refused_port(self), called.append)
         error = yield support.with_timeout(failed, 10, "the connection failing")
         self.assertIsInstance(error, ConnectionRefusedError)
         self.assertEqual(called, [])
@@ -698,11 +698,11 @@ class ConcurrencyTest(TestCase):
             runs.append(run_client(client, [p for p, _ in servers]))
         outputs = yield defer.gatherResults(runs)
         took, spans = {}, {}
-        for client, (servers, factories), output in zip(clients, groups, outputs):
+        for client, (servers, factories), output in zip(clients, groups, outputs, strict=True):
             took[client.name] = check(client, *output, servers)
             spans[client.name] = sorted(s for f in factories for s in f.spans)
             # Each server kept to its schedule: K chunks take (K - 1) ticks.
-            for (_, data), f in zip(servers, factories):
+            for (_, data), f in zip(servers, factories, strict=True):
                 (begin, end), = f.spans
                 self.assertGreaterEqual(end - begin, 0.95 * (-(-len(data) // num_bytes) - 1)
                                         * delay, client.name)
@@ -710,7 +710,7 @@ class ConcurrencyTest(TestCase):
         # it took at least as long as all of them.
         blocking = took.pop("blocking-client")
         serial = spans.pop("blocking-client")
-        for (_, end), (begin, _) in zip(serial, serial[1:]):
+        for (_, end), (begin, _) in itertools.pairwise(serial):
             self.assertGreaterEqual(begin, end, f"blocking client connections {serial}")
         self.assertGreater(blocking, 0.95 * sum(end - begin for begin, end in serial), took)
         for name, t in took.items():
@@ -755,7 +755,7 @@ class RandomCummingsifyTest(TestCase):
         outputs = yield defer.gatherResults([
             run_script(rel, port, port, port, timeout=RUN_TIMEOUT,
                        env={"CUMMINGSIFY_SEED": str(seed)}) for rel in rels])
-        for rel, (out, err, code) in zip(rels, outputs):
+        for rel, (out, err, code) in zip(rels, outputs, strict=True):
             out, err = out.decode("utf-8"), err.decode("utf-8")
             self.assertEqual(code, 0, rel)
             # The poems arrive in any order, and each takes the next pick:

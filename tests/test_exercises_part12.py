@@ -148,7 +148,7 @@ class SyncClientTest(TestCase):
             support.run_script(SYNC, "--xform", "nope", self.port, "poetry/science.txt"),
             support.run_script(SYNC, "--lines", "--xform", "nope", self.line_port,
                                "poetry/science.txt"),
-            support.run_script(SYNC, support.free_port(self), "poetry/science.txt"),
+            support.run_script(SYNC, support.refused_port(self), "poetry/science.txt"),
         ])
         self.assertEqual(results[0], (
             b"", b"transform-client-sync: the server closed the connection without a reply "

@@ -56,7 +56,7 @@ class FireItProgramTest(TestCase):
     @defer.inlineCallbacks
     def test_poems_cummingsified_and_failures_reported(self):
         run = ClientRun(self, FIRE_IT)
-        out, err = yield run.run(run.xform, run.poem_port(SCIENCE), support.free_port(self))
+        out, err = yield run.run(run.xform, run.poem_port(SCIENCE), support.refused_port(self))
         self.assertEqual(out, text(SCIENCE).lower() + "\n")
         self.assertEqual(err, "The poem download failed.\n")
 

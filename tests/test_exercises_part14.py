@@ -47,7 +47,7 @@ class TransformationProxyTest(TestCase):
     @defer.inlineCallbacks
     def test_transform_server_down(self):
         module = support.load_script(XPROXY)
-        proxy = module.TransformProxy("127.0.0.1", support.free_port(self), reactor)
+        proxy = module.TransformProxy("127.0.0.1", support.refused_port(self), reactor)
         port = support.listen(self, module.TransformProxyFactory(proxy))
         self.assertEqual((yield fetch(port, send=netstring(b"cummingsify.X"))), b"")
         self.assertIn("Transform failed: Connection was refused", self.out.getvalue())

@@ -75,7 +75,7 @@ class ProxyTacTest(TestCase):
     @defer.inlineCallbacks
     def test_server_down_closes_the_client(self):
         application = load_tac(self, PROXY_TAC, PROXY_PORT="0",
-                               PROXY_SERVER=str(support.free_port(self)))
+                               PROXY_SERVER=str(support.refused_port(self)))
         (top,) = list(service.IServiceCollection(application))
         (port,) = listening_ports(top)
         self.assertEqual((yield fetch(port)), b"")

@@ -38,7 +38,7 @@ class Client71Test(TestCase):
 
     @defer.inlineCallbacks
     def test_download_failure_still_counts(self):
-        refused = support.free_port(self)
+        refused = support.refused_port(self)
         out, err = yield self.run.run(self.run.xform, refused,
                                       self.run.poem_port(SCIENCE.encode()))
         self.assertEqual(out, SCIENCE.lower() + "\n")
@@ -46,7 +46,7 @@ class Client71Test(TestCase):
 
     @defer.inlineCallbacks
     def test_every_download_failing_still_stops(self):
-        out, err = yield self.run.run(self.run.xform, support.free_port(self), support.free_port(self))
+        out, err = yield self.run.run(self.run.xform, support.refused_port(self), support.refused_port(self))
         self.assertEqual(out, "")
         self.assertEqual(err.count("The poem download failed:"), 2)
 
@@ -59,7 +59,7 @@ class Client71Test(TestCase):
 
     @defer.inlineCallbacks
     def test_transform_server_down(self):
-        out, err = yield self.run.run(support.free_port(self), self.run.poem_port(SCIENCE.encode()))
+        out, err = yield self.run.run(support.refused_port(self), self.run.poem_port(SCIENCE.encode()))
         self.assertEqual(out, SCIENCE + "\n")
         self.assertEqual(err, "Cummingsify failed!\n")
 

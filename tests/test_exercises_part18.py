@@ -36,7 +36,7 @@ class Client81Test(TestCase):
         held_port = support.serve(self, held)
         events = [held.next_connection(), fast_server.next_disconnect(),
                   watched.next_disconnect()]
-        done = self.run.run(xform, held_port, support.free_port(self), fast)
+        done = self.run.run(xform, held_port, support.refused_port(self), fast)
         proto, _, _ = yield defer.gatherResults(events)
         # The refused one failed at once, the fast poem is in (and went to
         # the transform server): the client must still be silent.

@@ -9,9 +9,7 @@ each serving a burst of clients and then stopped with SIGTERM."""
 
 import os
 import re
-import shutil
 import signal
-import tempfile
 
 from twisted.internet import defer, endpoints, protocol, reactor, task
 from twisted.internet.address import IPv4Address
@@ -130,16 +128,6 @@ class _Fetch(protocol.Protocol):
         self.done.callback((self.port, b"".join(self.data)))
 
 
-class _Quiet(protocol.ProcessProtocol):
-    """twistd -n --logfile prints nothing: all we wait for is its end."""
-
-    def __init__(self):
-        self.ended = defer.Deferred()
-
-    def processEnded(self, reason):
-        self.ended.callback(reason.value)
-
-
 class TwistdLoggingTest(TestCase):
     """The real plugin under twistd: a burst of clients, then SIGTERM; every
     connection is in the log, once, with the client's own port."""
@@ -147,9 +135,7 @@ class TwistdLoggingTest(TestCase):
     CLIENTS = 40
 
     def setUp(self):
-        # Not self.mktemp(): under pytest that is a folder in the checkout.
-        self.tmp = tempfile.mkdtemp(prefix="fastpoetry-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.tmp = support.temp_dir(self, prefix="fastpoetry-")
 
     @defer.inlineCallbacks
     def burst(self, port):
@@ -175,16 +161,8 @@ class TwistdLoggingTest(TestCase):
         logfile = os.path.join(self.tmp, "twistd.log")
         argv = support.twistd_argv("-n", "--pidfile=", f"--logfile={logfile}", "fastpoetry",
                                    "--port", "0", "--poem", support.path("poetry/science.txt"))
-        proc = _Quiet()
-        transport = reactor.spawnProcess(proc, argv[0], argv, env=support.child_env(),
-                                         path=self.tmp)
-
-        def kill():
-            if not proc.ended.called:
-                transport.signalProcess("KILL")
-                return proc.ended
-
-        self.addCleanup(kill)
+        # twistd -n --logfile prints nothing: all we wait for is its end.
+        server = support.spawn(self, argv, cwd=self.tmp)
 
         def started():
             if os.path.exists(logfile):
@@ -193,9 +171,8 @@ class TwistdLoggingTest(TestCase):
 
         m = yield support.poll(started, what="the port line in twistd.log")
         ports = yield self.burst(int(m.group(1)))
-        transport.signalProcess("TERM")
-        status = yield support.with_timeout(proc.ended, 10, "twistd's exit after SIGTERM")
-        self.assertEqual((status.exitCode, status.signal), (None, signal.SIGTERM))
+        server.signal("TERM")
+        self.assertEqual((yield server.wait(10)), -signal.SIGTERM)
         with open(logfile, "rb") as f:
             self.check_log(f.read(), ports)
 
@@ -212,13 +189,11 @@ class TwistdLoggingTest(TestCase):
 
 
 class PoemMustBeARegularFileTest(TestCase):
-    """Issue 11, item 11: opening a FIFO for reading blocks until someone
+    """Opening a FIFO for reading blocks until someone
     writes, so --poem naming one hung option checking with no output."""
 
     def setUp(self):
-        # Not self.mktemp(): under pytest that is a folder in the checkout.
-        self.tmp = tempfile.mkdtemp(prefix="fastpoetry-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.tmp = support.temp_dir(self, prefix="fastpoetry-")
         self.fifo = os.path.join(self.tmp, "poem.fifo")
         os.mkfifo(self.fifo)
         # Hold the FIFO open read-write, so an open() for reading would not

@@ -147,7 +147,7 @@ class InMemoryTest(InMemoryProxy, TestCase):
         factory = proxy.PoetryProxyFactory(service)
         clients = [factory.buildProtocol(None) for _ in range(2)]
         transports = [StringTransport() for _ in clients]
-        for client, transport in zip(clients, transports):
+        for client, transport in zip(clients, transports, strict=True):
             client.makeConnection(transport)
         proto, _ = self.upstream()
         proto.connectionLost(Failure(error.ConnectionDone()))  # no data at all
@@ -206,7 +206,7 @@ class LoopbackTest(ProxyPrints, TestCase):
 
     @defer.inlineCallbacks
     def test_upstream_down_then_back(self):
-        upstream_port = support.free_port()
+        upstream_port = support.refused_port(self)
         port = self.start(upstream_port)
         self.assertEqual((yield fetch(port)), b"")
         self.assertEqual(self.log, [FAILED.format(port=upstream_port) + "Connection was "
@@ -322,7 +322,7 @@ class ScriptTest(TestCase):
 
     @defer.inlineCallbacks
     def test_upstream_down_is_logged_once_then_retried(self):
-        upstream_port = support.free_port()
+        upstream_port = support.refused_port(self)
         server = yield self.start(str(upstream_port))
         self.assertIn(b"Proxying poetry on IPv4Address(type='TCP', host='127.0.0.1', "
                       b"port=%d) for the server at 127.0.0.1:%d." % (server.port, upstream_port),

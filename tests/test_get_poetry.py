@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from tests import support
-from tests.support import free_port, listen, load_script, poem_bytes, run_script, serve
+from tests.support import listen, load_script, poem_bytes, refused_port, run_script, serve
 
 gp = load_script("twisted-client/get-poetry.py")
 xform_server = load_script("twisted-server/transformedpoetry-1.0.py")
@@ -232,7 +232,7 @@ class EndToEndTest(TestCase):
         reset_factory = protocol.ServerFactory.forProtocol(Reset)
         reset_factory.poem = poem_bytes("ecstasy.txt")
         reset = listen(self, reset_factory)
-        dead, dead_xform = free_port(self), free_port(self)
+        dead, dead_xform = refused_port(self), refused_port(self)
         runs = yield defer.gatherResults([
             run_script(CLIENT, "--timeout", "0.5", x, silent, good, dead, reset),
             run_script(CLIENT, dead_xform, good),

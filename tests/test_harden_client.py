@@ -1,5 +1,5 @@
-"""Today's client, twisted-client/get-poetry.py, hardened (issue 11, items 9
-and 10, and the address forms of "Also noticed").
+"""Today's client, twisted-client/get-poetry.py, hardened: a failing stdout,
+a size limit, and the address forms.
 
 - A stdout that goes away (EPIPE: `... | head -1`) ends the client quietly;
   a stdout that cannot be written (ENOSPC: `>/dev/full`) is one line on
@@ -45,7 +45,7 @@ def poetry_server(testcase, poem, close=True, interface="127.0.0.1"):
 
 
 class BrokenStdoutTest(TestCase):
-    """Item 9: EPIPE is a normal end, ENOSPC one line and exit 1."""
+    """EPIPE is a normal end, ENOSPC one line and exit 1."""
 
     @defer.inlineCallbacks
     def test_stdout_closed_by_its_reader_ends_quietly(self):
@@ -71,7 +71,7 @@ class BrokenStdoutTest(TestCase):
 
 
 class MaxSizeTest(TestCase):
-    """Item 10: a poem larger than --max-size fails alone, in one line."""
+    """A poem larger than --max-size fails alone, in one line."""
 
     @defer.inlineCallbacks
     def test_oversized_poem_fails_and_the_others_print(self):

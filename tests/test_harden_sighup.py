@@ -1,5 +1,5 @@
 """SIGHUP for the hardened twistd services, `twistd transformpoetry` and
-`twistd poetryproxy` (issue 11, item 6).
+`twistd poetryproxy`.
 
 SIGHUP's default action killed twistd on the spot: no log line, and a stale
 pidfile. What it means now (both plugins' banners say so): with a log file,
@@ -22,7 +22,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 from twisted.plugins import _hardened, poetryproxy_plugin, transformpoetry_plugin
 from twisted.python.logfile import LogFile
-from twisted.scripts._twistd_unix import ServerOptions
+from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import TestCase
 
 from tests import support
@@ -69,6 +69,17 @@ class HangupServiceTest(TestCase):
         self.assertEqual(self.log, [f"SIGHUP: re-opening the log file {path}.",
                                     f"SIGHUP: re-opened the log file {path}."])
         self.assertEqual(self.reactor.stopped, 0)
+
+    def test_a_log_file_twistd_does_not_have_is_an_error_not_a_stop(self):
+        # What SIGHUP does if twistd ever stops writing through a LogFile
+        # that twistd_log_files can find (twistd's real run is
+        # TwistdHangupTest): it says so, and serving goes on.
+        path = os.path.join(os.path.dirname(support.pidfile(self)), "twistd.log")
+        self.hangup(path).hangup()
+        self.assertEqual(self.reactor.stopped, 0)
+        self.assertEqual(self.log, [
+            f"SIGHUP: twistd's log file {path} was not found, so it cannot be re-opened; "
+            "still logging to the old file."])
 
     def test_no_log_file_stops_cleanly(self):
         self.hangup(None).hangup()
@@ -180,7 +191,7 @@ class TwistdHangupTest(TestCase):
         tmp = os.path.dirname(pid)
         server = yield support.start(self, support.twistd_argv(
             "-n", "--pidfile", pid, "poetryproxy", "--port", "0",
-            "--server", support.free_port()), cwd=tmp)
+            "--server", support.refused_port(self)), cwd=tmp)
         self.assertTrue(os.path.exists(pid))
         server.signal("HUP")
         self.assertEqual((yield server.wait()), 0)

@@ -1,4 +1,4 @@
-"""twisted-server/slowpoetry.py after an idle spell (REVIEW item 9).
+"""twisted-server/slowpoetry.py after an idle spell.
 
 The shared tick catches up missed intervals (LoopingCall.withCount). It is
 stopped while nobody is connected; restarted, it counted the idle spell too,

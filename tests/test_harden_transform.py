@@ -1,7 +1,7 @@
-"""`twistd transformpoetry` against slowloris (issue 11, item 8), and
-twisted-server/transform-test on any netcat, or none (issue 10, section 5).
+"""`twistd transformpoetry` against slowloris, and
+twisted-server/transform-test on any netcat, or none.
 
-Item 8: the idle timer restarts on every byte, so a client sending a byte
+Slowloris: the idle timer restarts on every byte, so a client sending a byte
 at a time held its connection, and a --max-connections slot, for ever. A
 request must now be complete within --request-timeout seconds of its first
 byte. Checked in memory with task.Clock, and once over loopback, where two
@@ -10,9 +10,7 @@ good request is served again.
 """
 
 import os
-import shutil
 import stat
-import tempfile
 
 from twisted.internet import defer, endpoints, protocol, reactor, task
 from twisted.internet.address import IPv4Address
@@ -95,7 +93,7 @@ class SlowRequestInMemoryTest(TestCase):
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_client_bytes_are_logged_as_text_never_bytes(self):
-        # REVIEW 10: the log showed "it starts b'007:cummingsify,'".
+        # The log used to show "it starts b'007:cummingsify,'".
         cases = [(b"007:cummingsify,", "'007:cummingsify,'"),
                  (b"\xff\xfe:\r\n", r"'\xff\xfe:\r\n'"),  # escaped: one line
                  ("x:é'".encode(), r"'x:é\''")]
@@ -184,7 +182,7 @@ class SlowlorisLoopbackTest(TestCase):
             trickler.start()
         closed_at = yield support.with_timeout(
             defer.gatherResults([t.lost for t in tricklers]), 10, "the tricklers to be cut off")
-        for trickler, at in zip(tricklers, closed_at):
+        for trickler, at in zip(tricklers, closed_at, strict=True):
             self.assertGreaterEqual(at - trickler.first_byte_at, 0.2)
             self.assertLess(trickler.sent, len(LONG))
         slow = [line for line in log if line.startswith("Closed a slow request from 127.0.0.1:")]
@@ -207,9 +205,7 @@ class TransformTestScriptTest(TestCase):
     system has (here an ncat-like `nc` on PATH, which rejects -q)."""
 
     def setUp(self):
-        # Not self.mktemp(): under pytest it would leave the folder in the checkout.
-        bin_dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, bin_dir, True)
+        bin_dir = support.temp_dir(self)
         nc = os.path.join(bin_dir, "nc")
         with open(nc, "w") as f:
             f.write(FAKE_NCAT)
@@ -227,7 +223,7 @@ class TransformTestScriptTest(TestCase):
 
     @defer.inlineCallbacks
     def test_dead_port_is_one_line_and_exit_1(self):
-        port = support.free_port()
+        port = support.refused_port(self)
         self.assertEqual((yield self.run_script(port)), (
             b"", f"transform-test: cannot talk to localhost:{port}: "
                  "[Errno 111] Connection refused\n".encode(), 1))

@@ -1,7 +1,7 @@
 """Every example with stored output prints exactly that output.
 
 The examples are discovered from the expected/ directories (see
-tests/support/outputs.py): adding an example means adding its expected
+runner/outputs.py): adding an example means adding its expected
 file with tools/regen-outputs.py, not writing a test. ExampleSpec makes one
 TestCase class per stored file, named after the script in CamelCase
 (Defer4Spec, DeferredList6Spec, InlineCallbacks1Spec, ...), and each runs
@@ -22,8 +22,8 @@ seen to wait in the reactor with nothing to do, and then interrupted.
 from twisted.internet import defer
 from twisted.trial.unittest import TestCase
 
+from runner import outputs
 from tests import support
-from tests.support import outputs
 from tests.support.spec import VersionSpec
 
 

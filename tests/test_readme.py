@@ -33,8 +33,9 @@ TOP = ROOT / "README.md"
 # repository path, relative to the root (commands run from the root).
 OUR_DIRS = ("poetry", "twisted-client", "twisted-server", "twisted", "deferred-examples",
             "inline-callbacks", "tests", "blocking-server", "blocking-client", "async-client",
-            "basic-twisted", "exercises", "bench", "tools", "docs", "finger", "writing-servers")
-PATH_RE = re.compile(r"(?:\./)?((?:%s)/[\w./*-]*)" % "|".join(map(re.escape, OUR_DIRS)))
+            "basic-twisted", "exercises", "bench", "tools", "docs", "finger", "writing-servers",
+            "runner")
+PATH_RE = re.compile(rf"(?:\./)?((?:{'|'.join(map(re.escape, OUR_DIRS))})/[\w./*-]*)")
 # `dir/a-1.py` … `dir/a-7.py` names the whole numbered series between them.
 RANGE_RE = re.compile(r"`([\w./-]*?)(\d+)(\.py|\.tac)` … `\1(\d+)\3`")
 
@@ -82,7 +83,8 @@ def slug(heading):
 
 def ignored_patterns():
     lines = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
-    return [l.strip().rstrip("/") for l in lines if l.strip() and not l.startswith(("#", "!"))]
+    return [line.strip().rstrip("/") for line in lines
+            if line.strip() and not line.startswith(("#", "!"))]
 
 
 def made_by_a_run(name):
@@ -262,7 +264,7 @@ def map_rows(title_prefix):
     rows = []
     for heading, body in sections(top_text()):
         if heading.startswith("## " + title_prefix):
-            lines = [l for l in body.splitlines() if l.startswith("| ")]
+            lines = [line for line in body.splitlines() if line.startswith("| ")]
             for line in lines[1:]:  # the header row
                 rows.append([c.strip() for c in split_row(line)])
     return rows
@@ -316,8 +318,8 @@ class TopReadmeTest(TestCase):
         self.assertLessEqual(len(lines), TOP_MAX_LINES)
 
     def test_line_length(self):
-        long = [(n, len(l)) for n, l in enumerate(top_text().splitlines(), 1)
-                if len(l) > TOP_MAX_LINE]
+        long = [(n, len(line)) for n, line in enumerate(top_text().splitlines(), 1)
+                if len(line) > TOP_MAX_LINE]
         self.assertEqual(long, [])
 
     def test_the_two_commands_and_the_manual_equivalent(self):

@@ -39,7 +39,7 @@ class TacTest(TestCase):
 
     @defer.inlineCallbacks
     def test_load_application_in_process(self):
-        support.set_env(self, FASTPOETRY_PORT="0")
+        support.patch_env(self, FASTPOETRY_PORT="0")
         # The tac names its poem relative to the repo root, as in the text.
         cwd = os.getcwd()
         os.chdir(support.ROOT)

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The same runner the tests and the bench use (it imports no reactor).
-from tests.support.paths import PYTHON, TWISTD  # noqa: E402
-from tests.support.processes import Programs  # noqa: E402
+from runner.paths import PYTHON, TWISTD  # noqa: E402
+from runner.processes import Programs  # noqa: E402
 
 PLUGIN_READY = r"PoetryFactory starting on (\d+)"
 
@@ -41,7 +41,7 @@ def main():
             try:
                 prog = progs.start(name, argv, **kw)
             except RuntimeError as e:
-                raise SystemExit(f"demo: {name} did not start: {e}")
+                raise SystemExit(f"demo: {name} did not start: {e}") from None
             print(f"==> {name} on port {prog.port}: {shown(argv)}", flush=True)
             return prog
 

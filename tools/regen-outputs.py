@@ -6,7 +6,7 @@ Usage (from anywhere):
     python tools/regen-outputs.py --check    write nothing; list what differs, exit 1 if any
 
 Examples are run exactly as tests/test_outputs.py runs them (same runner,
-environment and normalizer, from tests/support/outputs.py), so a file written
+environment and normalizer, from runner/outputs.py), so a file written
 here is what the test compares against. Stored files whose script is gone
 are removed. Review the diff before committing: the test also checks the
 outputs quoted in the tutorial text, so a regenerated file cannot drift
@@ -21,7 +21,7 @@ from pathlib import Path
 # this also covers a plain checkout).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import outputs as outputs_lib  # noqa: E402
+from runner import outputs as outputs_lib  # noqa: E402
 
 
 def main():

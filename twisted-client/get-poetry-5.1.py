@@ -51,7 +51,7 @@ def parse_address(text):
     try:
         port = int(port)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number") from None
     if not 0 < port <= 65535:
         raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
     return host or "127.0.0.1", port
@@ -153,7 +153,7 @@ def cummingsify(poem):
     def bug():
         raise CannotCummingsify(poem)
 
-    outcomes = dict(zip(BRANCHES, (success, gibberish, bug)))
+    outcomes = dict(zip(BRANCHES, (success, gibberish, bug), strict=True))
     force = os.environ.get("CUMMINGSIFY_FORCE")
     if force:
         return outcomes[force]()

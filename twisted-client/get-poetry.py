@@ -87,7 +87,7 @@ def parse_address(text):
     try:
         port = int(port)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number") from None
     if not 0 < port <= 65535:
         raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
     return host or "127.0.0.1", port
@@ -97,7 +97,7 @@ def positive_seconds(text):
     try:
         seconds = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: not a number")
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: not a number") from None
     if not 0 < seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: must be more than 0")
     return seconds
@@ -107,7 +107,7 @@ def positive_size(text):
     try:
         size = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid size {text!r}: not a number of bytes")
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: not a number of bytes") from None
     if size < 1:
         raise argparse.ArgumentTypeError(f"invalid size {text!r}: must be at least 1")
     return size
@@ -381,7 +381,7 @@ def print_poem(poem):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         if e.errno == errno.EPIPE:
             return False  # `| head`: the reader has all it wanted
-        raise SystemExit(f"get-poetry.py: cannot write the poems to stdout: {e}")
+        raise SystemExit(f"get-poetry.py: cannot write the poems to stdout: {e}") from None
     return True
 
 

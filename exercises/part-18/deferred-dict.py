@@ -37,13 +37,13 @@ class DeferredDict(defer.Deferred):
     def __init__(self, mapping, consumeErrors=False):
         self._keys = list(mapping)
         deferreds = [mapping[key] for key in self._keys]
-        for key, d in zip(self._keys, deferreds):
+        for key, d in zip(self._keys, deferreds, strict=True):
             if not isinstance(d, defer.Deferred):
                 raise TypeError(f"DeferredDict value for {key!r} is not a Deferred: {d!r}")
         super().__init__(canceller=self._cancel_all)
         # The DeferredList does the waiting; we put the names back on.
         self._list = defer.DeferredList(deferreds, consumeErrors=consumeErrors)
-        self._list.addCallback(lambda results: self.callback(dict(zip(self._keys, results))))
+        self._list.addCallback(lambda results: self.callback(dict(zip(self._keys, results, strict=True))))
 
     def _cancel_all(self, _):
         # Cancelling the inner DeferredList cancels its unfired members and
@@ -56,7 +56,7 @@ def gather_dict(mapping):
     """{key: result} if every Deferred succeeds; else the first failure."""
     keys = list(mapping)
     d = defer.gatherResults([mapping[key] for key in keys], consumeErrors=True)
-    d.addCallback(lambda results: dict(zip(keys, results)))
+    d.addCallback(lambda results: dict(zip(keys, results, strict=True)))
     # gatherResults wraps the failure in FirstError; unwrap it for callers.
     d.addErrback(lambda f: f.value.subFailure if f.check(defer.FirstError) else f)
     return d

@@ -1,24 +1,28 @@
 """Shared test tooling, the one place test modules import helpers from.
 
-Split by kind; every public name is available as `from tests.support import
-NAME` (resolved lazily, so the demo and the bench can import the blocking
-process runner without importing a reactor):
+Every public name is available as `from tests.support import NAME`
+(resolved lazily, so importing one costs no reactor until it needs one).
+What the demo and the bench share with the tests lives outside the tests,
+in the `runner` package, and is re-exported here:
 
-- paths:       ROOT, POETRY, BIN, PYTHON, TWISTD, WARNFLAGS, RESERVED_FD_WARNING,
-               PORT_RE, path, poem_bytes, load_script, script_argv, twistd_argv
-- environment: child_env, set_env, raise_nofile
-- waiting:     with_timeout, poll
-- processes:   the one process runner. Under the reactor: spawn, start,
-               start_script, run, run_script, Server. Blocking, for the demo
-               and the bench: Program, Programs. Shared: STOP_GRACE,
-               ready_regex
-- servers:     listen, serve, TestServerFactory, free_port, poem_port,
-               listen_transformer, tcp_port, Watched, abort_all
-- clients:     fetch, Collector, netstring, ClientRun, open_connections,
-               connector_dropped, with_closed_stdout
-- twistd:      load_tac, pidfile, listening_ports, temp_dir
-- logs:        capture_log, quiet
-- spec:        VersionSpec
+- runner.paths:       ROOT, POETRY, BIN, PYTHON, TWISTD, WARNFLAGS, PORT_RE,
+                      path, poem_bytes, load_script, script_argv, twistd_argv
+- runner.environment: child_env, raise_nofile
+- runner.waiting:     with_timeout, poll
+- runner.processes:   spawn, start, start_script, run, run_script, Server
+                      (under the reactor); Program, Programs, run_to_end
+                      (blocking); STOP_GRACE, ready_regex
+- environment:        patch_env, temp_dir, process_temp_dir (and set_env,
+                      patch_env's old name)
+- servers:            listen, serve, TestServerFactory, refused_port,
+                      poem_port, listen_transformer, tcp_port, Watched,
+                      abort_all (and free_port, refused_port's old name)
+- clients:            fetch, Collector, netstring, ClientRun,
+                      open_connections, connector_dropped, with_closed_stdout
+- twistd:             load_tac, pidfile, listening_ports
+- logs:               capture_log, quiet
+- proxy:              ProxyPrints, InMemoryProxy
+- spec:               VersionSpec
 
 Everything here is written for trial TestCases (twisted.trial.unittest),
 which run unchanged under both `trial tests` and `python -m pytest`. The
@@ -30,20 +34,21 @@ reactor dirty.
 import importlib
 
 _WHERE = {
-    "paths": ("ROOT", "POETRY", "BIN", "PYTHON", "TWISTD", "WARNFLAGS", "RESERVED_FD_WARNING",
-              "PORT_RE", "path", "poem_bytes", "load_script", "script_argv", "twistd_argv"),
-    "environment": ("child_env", "set_env", "raise_nofile"),
-    "waiting": ("with_timeout", "poll"),
-    "processes": ("spawn", "start", "start_script", "run", "run_script", "Server",
-                  "Program", "Programs", "STOP_GRACE", "ready_regex"),
-    "servers": ("listen", "serve", "TestServerFactory", "free_port", "poem_port",
-                "listen_transformer", "tcp_port", "Watched", "abort_all"),
-    "clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped",
-                "Collector", "with_closed_stdout"),
-    "twistd": ("load_tac", "pidfile", "listening_ports", "temp_dir"),
-    "logs": ("capture_log", "quiet"),
-    "proxy": ("ProxyPrints", "InMemoryProxy"),
-    "spec": ("VersionSpec",),
+    "runner.paths": ("ROOT", "POETRY", "BIN", "PYTHON", "TWISTD", "WARNFLAGS", "PORT_RE",
+                     "path", "poem_bytes", "load_script", "script_argv", "twistd_argv"),
+    "runner.environment": ("child_env", "raise_nofile"),
+    "runner.waiting": ("with_timeout", "poll"),
+    "runner.processes": ("spawn", "start", "start_script", "run", "run_script", "Server",
+                         "Program", "Programs", "run_to_end", "STOP_GRACE", "ready_regex"),
+    ".environment": ("patch_env", "set_env", "temp_dir", "process_temp_dir"),
+    ".servers": ("listen", "serve", "TestServerFactory", "refused_port", "free_port",
+                 "poem_port", "listen_transformer", "tcp_port", "Watched", "abort_all"),
+    ".clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped",
+                 "Collector", "with_closed_stdout"),
+    ".twistd": ("load_tac", "pidfile", "listening_ports"),
+    ".logs": ("capture_log", "quiet"),
+    ".proxy": ("ProxyPrints", "InMemoryProxy"),
+    ".spec": ("VersionSpec",),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
@@ -54,7 +59,7 @@ def __getattr__(name):
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
 

@@ -7,9 +7,10 @@ import sys
 
 from twisted.internet import defer, protocol, reactor, task, tcp
 
-from .paths import PYTHON, load_script
+from runner.paths import PYTHON, load_script
+from runner.waiting import with_timeout
+
 from .servers import listen_transformer, poem_port
-from .waiting import with_timeout
 
 
 # Becomes its arguments (exec, so a test that kills it on a timeout kills

@@ -1,57 +1,43 @@
-"""The environment a child process runs with, and changes to this
-process's environment that are undone at cleanup."""
+"""This process's environment and files, changed for one test and put back
+at cleanup."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from unittest import mock
 
 
-def child_env(extra=None):
-    """Environment for a child process: unbuffered, strict about warnings."""
-    env = dict(os.environ)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONWARNINGS"] = "error::DeprecationWarning,default::ResourceWarning"
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if extra:
-        env.update(extra)
-    return env
-
-
-def set_env(testcase, **values):
-    """Set environment variables in this process (None removes one) until
-    the test ends."""
+def patch_env(testcase, **values):
+    """Set environment variables in this process until the test ends (None
+    removes one): mock.patch.dict(os.environ), stopped at cleanup, so the
+    whole environment is put back as it was."""
+    patcher = mock.patch.dict(os.environ, {k: str(v) for k, v in values.items()
+                                           if v is not None})
+    patcher.start()
+    testcase.addCleanup(patcher.stop)
     for key, value in values.items():
-        old = os.environ.get(key)
-        testcase.addCleanup(_restore, key, old)
         if value is None:
             os.environ.pop(key, None)
-        else:
-            os.environ[key] = str(value)
 
 
-def _restore(key, old):
-    if old is None:
-        os.environ.pop(key, None)
-    else:
-        os.environ[key] = old
+# The name the finger tests still use.
+set_env = patch_env
 
 
-def raise_nofile(wanted):
-    """Raise the soft RLIMIT_NOFILE towards `wanted` (and the hard limit
-    too, if this process may). Children inherit it. Returns (soft before,
-    soft after, a note saying why it fell short, or "")."""
-    import resource
+def temp_dir(testcase, prefix="poetry-test-"):
+    """A fresh directory for this test, removed when it ends; an absolute
+    path in the system's temporary directory. (Not TestCase.mktemp(): under
+    pytest that writes into the current directory, the checkout, and a
+    path under _trial_temp can be too long for a UNIX socket.)"""
+    path = tempfile.mkdtemp(prefix=prefix)
+    testcase.addCleanup(shutil.rmtree, path, True)
+    return path
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    before, note = soft, ""
-    if hard != resource.RLIM_INFINITY and hard < wanted:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
-            hard = wanted
-        except (ValueError, OSError) as e:
-            note = f"hard limit {hard} could not be raised to {wanted} ({e})"
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (ValueError, OSError) as e:
-            note = f"soft limit {soft} could not be raised to {target} ({e})"
-    return before, resource.getrlimit(resource.RLIMIT_NOFILE)[0], note
+
+def process_temp_dir(prefix):
+    """A fresh directory kept for the rest of this test process (something
+    built once and shared by several tests), removed when the process exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path

@@ -4,8 +4,9 @@ for its connects and its clock."""
 
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 
+from runner.paths import load_script
+
 from .logs import capture_log
-from .paths import load_script
 
 PROXY_SCRIPT = "twisted-server/poetry-proxy-4.0.py"
 

@@ -3,35 +3,63 @@
 import socket
 
 from twisted.internet import defer, protocol, reactor
-from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.internet.interfaces import IHalfCloseableProtocol, IListeningPort
 from twisted.protocols import policies
 from zope.interface import implementer
 
-from .paths import load_script
-from .waiting import with_timeout
+from runner.paths import load_script
+from runner.waiting import with_timeout
+
+
+# port -> the socket refused_port binds there, until it listens or the test ends
+_refusing = {}
 
 
 def listen(testcase, factory, backlog=50, port=0):
     """listenTCP on 127.0.0.1 (port 0 unless given) in this process; returns
-    the port number and stops listening at cleanup."""
-    port = reactor.listenTCP(port, factory, backlog=backlog, interface="127.0.0.1")
-    testcase.addCleanup(port.stopListening)
-    return port.getHost().port
+    the port number and stops listening at cleanup. On a port refused_port
+    holds, the server comes up on that very socket (the reactor adopts it),
+    so no other process can take the port in between."""
+    held = _refusing.pop(port, None) if port else None
+    if held is None:
+        listening = reactor.listenTCP(port, factory, backlog=backlog, interface="127.0.0.1")
+    else:
+        held.setblocking(False)
+        held.listen(backlog)
+        listening = reactor.adoptStreamPort(held.fileno(), socket.AF_INET, factory)
+        held.close()  # the reactor listens on its own copy of the descriptor
+    testcase.addCleanup(listening.stopListening)
+    return listening.getHost().port
 
 
-def free_port(testcase=None):
-    """A port on 127.0.0.1 where nothing listens, for connection-refused
-    paths. With a test case, the port stays bound (without listening)
-    until the test ends, so no other process can start listening there in
-    the meantime (under trial -j2 another worker might). Without one, it is
-    released at once: only for command lines that never connect."""
+def refused_port(testcase):
+    """A port on 127.0.0.1 where a connection is refused: a socket bound to
+    it but not listening, held until the test ends, so no other process
+    (another trial worker, say) can start listening there meanwhile. A
+    test may later listen() or serve() on it: a server that comes back."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-    if testcase is None:
+    _refusing[port] = s
+
+    def release():
+        _refusing.pop(port, None)
         s.close()
-    else:
-        testcase.addCleanup(s.close)
+
+    testcase.addCleanup(release)
+    return port
+
+
+def free_port(testcase=None):
+    """The old name, kept for the finger tests until they use refused_port:
+    with a test case it is refused_port; without one the port is released
+    at once, so another process may take it."""
+    if testcase is not None:
+        return refused_port(testcase)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
     return port
 
 
@@ -194,10 +222,22 @@ def listen_transformer(testcase, broken=False):
 
 
 def tcp_port(tcp_server):
-    """The port a running `internet.TCPServer` service listens on. The
-    service keeps its listening port private (`_port`); this is the one
-    place that reads it."""
-    return tcp_server._port.getHost().port
+    """The port a running `internet.TCPServer` service listens on.
+
+    The service keeps its listening port to itself, so it is looked for
+    among the reactor's readers (IReactorFDSet.getReaders), with public
+    APIs only: the one TCP IListeningPort that serves the factory the
+    service was given (its second argument, after the port number)."""
+    factory = tcp_server.args[1]
+    addresses = [reader.getHost() for reader in reactor.getReaders()
+                 if IListeningPort.providedBy(reader)
+                 and getattr(reader, "factory", None) is factory]
+    # The same factory may serve a UNIX socket too (exercises/application).
+    ports = [address.port for address in addresses if getattr(address, "type", None) == "TCP"]
+    if len(ports) != 1:
+        raise AssertionError(f"{len(ports)} TCP ports serve {factory!r}, not 1: "
+                             "is the service running?")
+    return ports[0]
 
 
 @implementer(IHalfCloseableProtocol)

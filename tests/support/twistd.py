@@ -2,23 +2,16 @@
 files a twistd run needs."""
 
 import os
-import shutil
-import tempfile
+from unittest import mock
 
 from twisted.application import internet, service
 
-from .paths import path
+from runner.paths import path
+
+from .environment import temp_dir
 from .servers import tcp_port
 
-
-def temp_dir(testcase):
-    """A fresh directory for this test, removed when it ends; an absolute
-    path in the system's temporary directory. (Not TestCase.mktemp(): under
-    pytest that writes into the current directory, the checkout, and a
-    path under _trial_temp can be too long for a UNIX socket.)"""
-    path = tempfile.mkdtemp(prefix="poetry-test-")
-    testcase.addCleanup(shutil.rmtree, path, True)
-    return path
+__all__ = ["load_tac", "pidfile", "listening_ports", "temp_dir"]
 
 
 def pidfile(testcase):
@@ -29,16 +22,8 @@ def pidfile(testcase):
 def load_tac(testcase, rel, **env):
     """Load a tac in this process with `env` set while it reads its
     configuration, start its services, and stop them at cleanup."""
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
+    with mock.patch.dict(os.environ, env):
         application = service.loadApplication(path(rel), "python")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                del os.environ[key]
-            else:
-                os.environ[key] = value
     top = service.IService(application)
     # Registered first: a service that fails to start may leave others running.
     testcase.addCleanup(top.stopService)

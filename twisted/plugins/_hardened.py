@@ -150,15 +150,14 @@ class HangupService(service.Service):
         # reactor, as twistd's own SIGUSR1 handler does.
         self.reactor.callFromThread(self.hangup)
 
-    def log_files(self):
-        """twistd's LogFile for our path. twistd keeps it to itself, so we
-        look for it among the live objects; there is one per process."""
-        return [obj for obj in gc.get_objects()
-                if isinstance(obj, BaseLogFile) and obj.path == self.logfile and not obj.closed]
-
     def hangup(self):
-        files = self.log_files() if self.logfile is not None else []
-        if files:
+        if self.logfile is not None:
+            files = twistd_log_files(self.logfile)
+            if not files:
+                self.log.error("SIGHUP: twistd's log file {path} was not found, so it "
+                               "cannot be re-opened; still logging to the old file.",
+                               path=self.logfile)
+                return
             self.log.info("SIGHUP: re-opening the log file {path}.", path=self.logfile)
             for logfile in files:
                 logfile.reopen()
@@ -168,6 +167,21 @@ class HangupService(service.Service):
         else:
             self.log.info("SIGHUP: no log file to re-open (logging to stdout); stopping.")
             self.reactor.stop()
+
+
+def twistd_log_files(path):
+    """The open LogFile (twisted.python.logfile) twistd writes `path` with.
+
+    twistd opens it itself and keeps it to itself: no public API hands it
+    to a plugin (a tac could set its own ILogObserver; a plugin cannot, and
+    twistd's --logger is the operator's choice). So it is looked for among
+    the live objects, with gc.get_objects(); there is one per process. This
+    is the plugins' one reliance on twistd's internals: if twistd stops
+    writing through a BaseLogFile, nothing is found, SIGHUP logs an error
+    instead of re-opening, and tests.test_harden_sighup.TwistdHangupTest
+    fails (it runs twistd for real)."""
+    return [obj for obj in gc.get_objects()
+            if isinstance(obj, BaseLogFile) and obj.path == path and not obj.closed]
 
 
 def twistd_logfile(options):

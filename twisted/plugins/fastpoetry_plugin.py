@@ -188,14 +188,14 @@ class Options(usage.Options):
         try:
             mode = os.stat(poem).st_mode
         except OSError as e:
-            raise usage.UsageError(f"cannot read poem {poem!r}: {e.strerror}")
+            raise usage.UsageError(f"cannot read poem {poem!r}: {e.strerror}") from None
         if not stat.S_ISREG(mode):
             raise usage.UsageError(f"cannot read poem {poem!r}: not a regular file")
         try:
             with open(poem, "rb"):
                 pass
         except OSError as e:
-            raise usage.UsageError(f"cannot read poem {poem!r}: {e.strerror}")
+            raise usage.UsageError(f"cannot read poem {poem!r}: {e.strerror}") from None
 
 
 @implementer(service.IServiceMaker, IPlugin)

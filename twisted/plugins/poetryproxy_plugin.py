@@ -82,7 +82,7 @@ def server_address(value):
     try:
         return proxy.parse_address(value)
     except proxy.argparse.ArgumentTypeError as e:
-        raise ValueError(str(e))
+        raise ValueError(str(e)) from None
 
 
 server_address.coerceDoc = "[HOST:]PORT; the host defaults to 127.0.0.1; [::1]:PORT for IPv6."

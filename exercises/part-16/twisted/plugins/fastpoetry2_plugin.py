@@ -80,7 +80,7 @@ def readable(option, path):
         with open(path, "rb"):
             pass
     except OSError as e:
-        raise usage.UsageError(f"cannot read {option} {path!r}: {e.strerror}")
+        raise usage.UsageError(f"cannot read {option} {path!r}: {e.strerror}") from None
 
 
 class Options(usage.Options):

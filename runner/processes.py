@@ -1,4 +1,4 @@
-"""The one process runner: spawn a program, keep its output, wait (bounded)
+"""The process runner: spawn a program, keep its output, wait (bounded)
 for the line that names its port, and stop it with SIGTERM, then SIGKILL.
 
 Two flavours share the argv, the environment, the ready-line regex and the
@@ -8,7 +8,13 @@ stop policy defined here:
   `run_script`, and `Server` (output kept in memory);
 - blocking (subprocess and time), for tools/demo.py and bench/harness.py,
   which must not run a reactor: `Program` and `Programs` (output written to
-  a log file, never to a pipe that could fill up and block the program).
+  a log file, never to a pipe that could fill up and block the program),
+  and `run_to_end` for a command that is run to its end (the checked
+  examples of runner.outputs, `make clean` in tests/test_clean.py).
+
+What does not use it: the bench's measurements (bench_clients.py, and
+harness.run_loop's load clients) start their processes with subprocess
+directly, to pin them to a CPU and time them, which is the bench's concern.
 
 This module imports no Twisted at module level, so the blocking flavour
 costs the demo and the bench no reactor; the reactor flavour imports it when
@@ -65,15 +71,27 @@ def _watcher_class():
 
     class Watcher(protocol.ProcessProtocol):
         """Collects a child's output, fires the waiters whose regex the
-        output matches, and `ended` when the process is gone."""
+        output matches, and, when the process is gone, each Deferred that
+        ended() has handed out."""
 
         def __init__(self):
             self.out = b""
             self.err = b""
-            self.ended = defer.Deferred()
             self.status = None
-            self.waiters = []
+            self.waiters = []      # (regex, Deferred): output waiters
+            self.end_waiters = []  # Deferreds fired with the status at the end
             self.listeners = []
+
+        def ended(self):
+            """A new Deferred that fires with the exit status (ProcessDone
+            or ProcessTerminated) once the process is gone; at once if it
+            already is. Each caller gets its own, so no callback sees
+            another's result."""
+            if self.status is not None:
+                return defer.succeed(self.status)
+            d = defer.Deferred()
+            self.end_waiters.append(d)
+            return d
 
         def outReceived(self, data):
             self.out += data
@@ -100,7 +118,9 @@ def _watcher_class():
                 d.errback(AssertionError(
                     f"process exited before its output matched {regex.pattern!r}:\n"
                     + (self.out + self.err).decode("utf-8", "replace")))
-            self.ended.callback(reason.value)
+            end_waiters, self.end_waiters = self.end_waiters, []
+            for d in end_waiters:
+                d.callback(reason.value)
 
     return Watcher
 
@@ -118,10 +138,17 @@ class Server:
         ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
         if ignored:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Twisted starts a child with posix_spawn where it can, and with
+        # fork() where it cannot: when the child needs another working
+        # directory. Python 3.12 and later warn (a DeprecationWarning, so an
+        # error here) when a process with threads forks, and pytest-xdist's
+        # workers have a thread. So sh gives the child its directory, and
+        # Twisted can always spawn; `exec` keeps the program's pid.
+        spawned = ["/bin/sh", "-c", 'cd -- "$1" && shift && exec "$@"', "sh",
+                   str(cwd or ROOT), *self.argv]
         try:
             self.transport = _reactor().spawnProcess(
-                self.watcher, self.argv[0], self.argv, env=child_env(env),
-                path=str(cwd or ROOT))
+                self.watcher, spawned[0], spawned, env=child_env(env), path=None)
         finally:
             if ignored:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -168,9 +195,8 @@ class Server:
         if not self.running():
             return defer.succeed(self.watcher.status)
         self.signal("TERM")
-        d = defer.Deferred()
-        self.watcher.ended.addBoth(lambda r: d.called or d.callback(r))
         call = _reactor().callLater(timeout, lambda: self.running() and self.signal("KILL"))
+        d = self.watcher.ended()
         d.addBoth(lambda r: (call.active() and call.cancel(), r)[1])
         return d
 
@@ -209,12 +235,9 @@ class Server:
     def wait(self, timeout=10):
         """Wait (bounded) for the process to exit by itself; fires with its
         exit code as exit_code() gives it."""
-        from twisted.internet import defer
-
         from .waiting import with_timeout
 
-        d = defer.Deferred()
-        self.watcher.ended.addBoth(lambda r: d.called or d.callback(self.exit_code()))
+        d = self.watcher.ended().addCallback(lambda _: self.exit_code())
         return with_timeout(d, timeout, f"exit of {_shown(self.argv)}")
 
     def result(self, timeout=30):
@@ -256,18 +279,15 @@ def run(argv, env=None, cwd=None, timeout=30):
     """Run a command to its end; fire with (stdout, stderr, exit code), the
     code negative for a signal. Killed (and the test failed) if it runs
     past `timeout`."""
-    from twisted.internet import defer
-
     from .waiting import with_timeout
 
     server = Server(argv, env=env, cwd=cwd)
-    done = defer.Deferred()
-    server.watcher.ended.addBoth(
-        lambda _: done.callback((server.out, server.err, server.exit_code())))
+    done = server.watcher.ended().addCallback(
+        lambda _: (server.out, server.err, server.exit_code()))
 
     def overrun(result, t):
         server.signal("KILL")
-        return server.watcher.ended.addCallback(lambda _: result)
+        return server.watcher.ended().addCallback(lambda _: result)
 
     d = with_timeout(done, timeout, _shown(argv))
     d.addErrback(lambda f: overrun(f, timeout))
@@ -280,6 +300,17 @@ def run_script(rel, *args, env=None, cwd=None, timeout=30):
 
 
 # -- blocking flavour, for the demo and the bench ---------------------------
+
+def run_to_end(argv, env=None, cwd=None, timeout=60):
+    """Run a command to its end without a reactor, stdin closed, with the
+    children's environment plus `env`, from the repo root unless cwd says
+    otherwise. Returns (stdout bytes, stderr bytes, exit status, negative
+    for a signal); past `timeout` seconds it is killed and
+    subprocess.TimeoutExpired raised."""
+    proc = subprocess.run([str(a) for a in argv], cwd=str(cwd or ROOT), env=child_env(env),
+                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return proc.stdout, proc.stderr, proc.returncode
+
 
 class Program:
     """A program started without a reactor. Its output goes to `logpath`;

@@ -16,19 +16,18 @@ The first line is the command a reader types from the repository root. The
 section only when the program wrote to stderr. Both streams are normalized
 (see normalize()) so that the file is the same on every machine and run.
 
-The test runs each example under the reactor (support.run) with the argv
-and environment given here; the tool runs them all at once with plain
-subprocess on a few worker threads.
+The test runs each example under the reactor (tests.support.run) with the
+argv and environment given here; the tool runs them all at once, blocking
+(processes.run_to_end), on a few worker threads.
 """
 
 import re
 import shlex
-import subprocess
 import sysconfig
 from concurrent.futures import ThreadPoolExecutor
 
-from .environment import child_env
 from .paths import ROOT, script_argv
+from .processes import run_to_end
 
 # Directories holding checked examples; each has an expected/ subdirectory.
 EXAMPLE_DIRS = ("basic-twisted", "deferred-examples", "inline-callbacks")
@@ -104,11 +103,7 @@ def example_id(rel):
 def run_example(rel, timeout=TIMEOUT):
     """Run one example the way the test does, without a reactor. Returns
     (stdout bytes, stderr bytes, exit status)."""
-    proc = subprocess.run(
-        script_argv(rel, *example_args(rel)), cwd=ROOT, env=child_env(EXAMPLE_ENV), capture_output=True,
-        timeout=timeout, stdin=subprocess.DEVNULL,
-    )
-    return proc.stdout, proc.stderr, proc.returncode
+    return run_to_end(script_argv(rel, *example_args(rel)), env=EXAMPLE_ENV, timeout=timeout)
 
 
 def run_all(rels, workers=WORKERS):
