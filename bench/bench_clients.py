@@ -136,7 +136,7 @@ def net_row(name, n, walls, fixeds, per_poem, poems_in_a_row):
     right after it; `valid` unless that net time is below its physical
     floor (`poems_in_a_row` poems of `per_poem` seconds) by more than
     FLOOR_SLACK of one poem's time."""
-    nets = [w - f for w, f in zip(walls, fixeds)]
+    nets = [w - f for w, f in zip(walls, fixeds, strict=True)]
     floor = poems_in_a_row * per_poem
     net = median(nets)
     return {"client": name, "N": n, "wall": median(walls), "runs": walls,

@@ -46,7 +46,8 @@ def parse_address(text):
     try:
         port = int(port)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid address {text!r}: the port must be a number")
+        raise argparse.ArgumentTypeError(
+            f"invalid address {text!r}: the port must be a number") from None
     if not 0 < port <= 65535:
         raise argparse.ArgumentTypeError(f"invalid address {text!r}: no such port")
     return host or "127.0.0.1", port

@@ -104,7 +104,7 @@ def parse_behaviour(words):
     if not words:
         raise BadInput(f"{style} needs a VALUE")
     value = words.pop(0)
-    if not re.fullmatch(r"[A-Za-z0-9]{1,%d}" % MAX_VALUE, value):
+    if not re.fullmatch(rf"[A-Za-z0-9]{{1,{MAX_VALUE}}}", value):
         raise BadInput(f"{value!r} is not a VALUE: letters and digits only, at most {MAX_VALUE}")
     return Behaviour(style, value)
 
@@ -201,7 +201,7 @@ def firing_lines(firing, numbered=False):
     value it was fired with, then at each stage which of the pair ran and
     what it passed on, and what is left at the end."""
     lines = [firing.how, shown(firing.first), "  |"]
-    for n, (which, given, returned) in enumerate(firing.steps, 1):
+    for n, (which, _given, returned) in enumerate(firing.steps, 1):
         stage = f"{n}: " if numbered else ""
         lines += [f"{stage}{which} -> {returned}", "  |"]
     end = shown(firing.result)
@@ -228,8 +228,8 @@ def draw(pairs, narrow=False):
     out = []
     for group in groups:
         widths = [max(map(len, column)) + 6 for column in group]
-        for row in zip(*group):
-            out.append("".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        for row in zip(*group, strict=True):
+            out.append("".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
         while out[-1] == "":
             out.pop()
         out.append("")
@@ -254,7 +254,7 @@ def read_pairs(stream, interactive):
             if interactive:
                 print(f"Not a pair: {e}. Try again.", flush=True)
                 continue
-            raise BadInput(f"line {number}: {e}")
+            raise BadInput(f"line {number}: {e}") from None
         if pair is not None:
             pairs.append(pair)
 

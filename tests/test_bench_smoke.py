@@ -307,7 +307,7 @@ class SmokeTest(TestCase):
             # Every timed run has its own fixed-cost run, and the net time
             # is the median of their differences.
             self.assertEqual(len(r["fixed_runs"]), len(r["runs"]))
-            nets = [w - f for w, f in zip(r["runs"], r["fixed_runs"])]
+            nets = [w - f for w, f in zip(r["runs"], r["fixed_runs"], strict=True)]
             self.assertEqual(r["nets"], nets)
             self.assertAlmostEqual(r["net"], statistics.median(nets))
             self.assertEqual(r["floor"], (n if name == "blocking" else 1) * per_poem)

@@ -201,7 +201,7 @@ class TraceOptionTest(TestCase):
             self.assertEqual((code, err), (0, b""), rel)
             with open(path, encoding="utf-8") as f:
                 found = chunks(f)
-            servers = {f"127.0.0.1:{port}": len(poem) for port, poem in zip(ports, poems)}
+            servers = {f"127.0.0.1:{port}": len(poem) for port, poem in zip(ports, poems, strict=True)}
             # Every byte of both poems, task by task, and no chunk without a line.
             sizes = {}
             for c in found:

@@ -32,6 +32,7 @@ printed), and nothing there changes unless the whole run succeeds.
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -49,9 +50,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The same runner the tests, the demo and the bench use (it imports no reactor).
-from tests.support.environment import child_env  # noqa: E402
-from tests.support.paths import PYTHON, script_argv  # noqa: E402
-from tests.support.processes import Programs  # noqa: E402
+from runner.environment import child_env  # noqa: E402
+from runner.paths import PYTHON, script_argv  # noqa: E402
+from runner.processes import Programs  # noqa: E402
 
 OUT = ROOT / "docs" / "figures"
 
@@ -177,7 +178,7 @@ def check(model, chunks):
             problems.append(f"{len(overlapping)} pair(s) of chunks handled at once, such as "
                             f"task {a.task} at {a.start:.6f}-{a.end:.6f} s and task {b.task} "
                             f"at {b.start:.6f}-{b.end:.6f} s")
-        for before, after in zip(found, found[1:]):
+        for before, after in itertools.pairwise(found):
             if after.begin < before.end:
                 problems.append(f"task {after.task} began at {after.begin:.6f} s, before "
                                 f"task {before.task} ended at {before.end:.6f} s")
@@ -263,8 +264,8 @@ def run_clients(servers, workdir):
         try:
             started = progs.start_all(specs)
         except RuntimeError as e:
-            raise SystemExit(f"figures: a slow server did not start: {e}")
-        for s, prog in zip(servers, started):
+            raise SystemExit(f"figures: a slow server did not start: {e}") from None
+        for s, prog in zip(servers, started, strict=True):
             record["servers"].append({**s._asdict(), "port": prog.port,
                                       "command": shown(prog.argv)})
         ports = [prog.port for prog in started]
@@ -277,7 +278,7 @@ def run_clients(servers, workdir):
                                       capture_output=True, timeout=timeout,
                                       stdin=subprocess.DEVNULL)
             except subprocess.TimeoutExpired:
-                raise SystemExit(f"figures: {model.rel} took more than {timeout:.0f} s")
+                raise SystemExit(f"figures: {model.rel} took more than {timeout:.0f} s") from None
             out = done.stdout.decode("utf-8", "replace")
             err = done.stderr.decode("utf-8", "replace")
             got = GOT_RE.search(out)
@@ -301,7 +302,7 @@ def load_run(folder):
             try:
                 traces[model.name] = read_trace(f)
             except ValueError as e:
-                raise SystemExit(f"figures: {path}: {e}")
+                raise SystemExit(f"figures: {path}: {e}") from None
     return record, traces
 
 
@@ -444,7 +445,7 @@ def draw_models(plt, scene, traces, path):
     fig.subplots_adjust(left=0.14, right=0.98, top=1 - 1.35 / fig.get_figheight(),
                         bottom=0.55 / fig.get_figheight(), hspace=0.55)
     px = pixel(axes[0], fig, right)
-    for ax, model in zip(axes, MODELS):
+    for ax, model in zip(axes, MODELS, strict=True):
         found = lanes(traces[model.name])
         for y, lane in enumerate(found):
             draw_blocks(ax, lane.blocks, y, scene.color(lane), px)

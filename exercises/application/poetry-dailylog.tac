@@ -88,7 +88,7 @@ class PoetryTCPServer(internet.TCPServer):
             # Everything else goes to poetry.log, so the terminal would show
             # nothing at all: say it there too.
             print(line, file=sys.__stderr__, flush=True)
-            raise CannotListen(line)
+            raise CannotListen(line) from None
 
 
 # configuration parameters

@@ -98,7 +98,7 @@ class PoetryTCPServer(internet.TCPServer):
             super().privilegedStartService()
         except CannotListenError as e:
             raise CannotListen(f"poetry-reload.tac: cannot listen on {e.interface}:{e.port}: "
-                               f"{e.socketError.strerror}")
+                               f"{e.socketError.strerror}") from None
 
 
 # configuration parameters

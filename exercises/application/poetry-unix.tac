@@ -78,7 +78,7 @@ class PoetryTCPServer(internet.TCPServer):
             super().privilegedStartService()
         except CannotListenError as e:
             raise CannotListen(f"poetry-unix.tac: cannot listen on {e.interface}:{e.port}: "
-                               f"{e.socketError.strerror}")
+                               f"{e.socketError.strerror}") from None
 
 
 class PoetryUNIXServer(internet.UNIXServer):
@@ -91,7 +91,7 @@ class PoetryUNIXServer(internet.UNIXServer):
             # The lock file next to the socket names a live process: twistd
             # gives no errno for that, only a string.
             why = getattr(e.socketError, "strerror", None) or "another server is using it"
-            raise CannotListen(f"poetry-unix.tac: cannot listen on {self.args[0]}: {why}")
+            raise CannotListen(f"poetry-unix.tac: cannot listen on {self.args[0]}: {why}") from None
 
 
 # configuration parameters

@@ -83,7 +83,7 @@ class PoetryTCPServer(internet.TCPServer):
             super().privilegedStartService()
         except CannotListenError as e:
             raise CannotListen(f"fastpoetry-two.tac: cannot listen on {e.interface}:{e.port}: "
-                               f"{e.socketError.strerror}")
+                               f"{e.socketError.strerror}") from None
 
 
 def poem_service(name, poetry_file, port, iface):

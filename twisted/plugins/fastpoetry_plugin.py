@@ -156,7 +156,7 @@ class PoetryTCPServer(internet.TCPServer):
             super().privilegedStartService()
         except CannotListenError as e:
             raise CannotListen(f"fastpoetry: cannot listen on {e.interface}:{e.port}: "
-                               f"{e.socketError.strerror}")
+                               f"{e.socketError.strerror}") from None
 
 
 def port_number(value):

@@ -121,7 +121,7 @@ class PoetryTCPServer(internet.TCPServer):
             super().privilegedStartService()
         except CannotListenError as e:
             raise CannotListen(f"fastpoetry2: cannot listen on {e.interface}:{e.port}: "
-                               f"{e.socketError.strerror}")
+                               f"{e.socketError.strerror}") from None
 
 
 def poem_service(poetry_file, port, iface):
