@@ -4,7 +4,9 @@ r"""Finger, step 12: setting message by local users (finger12.tac).
 Changed since step 11: FingerFactory takes the users as keyword arguments again,
 and a second server, FingerSetterFactory, listens on 1079: a client sends a user
 name and a status on two lines and hangs up, and connectionLost calls setUser,
-which changes the users of the FingerFactory the setter was given.
+which changes the users of the FingerFactory the setter was given. Section 14 shows
+these factories in an "orthodox" form beside the shortcuts the listing then used;
+today's listing is the orthodox form.
 
     FINGER_PORT=1079 FINGER_SETTER_PORT=1080 twistd -ny finger/finger12.tac
     then: printf 'moshez\nOut to lunch\n' | nc -N localhost 1080

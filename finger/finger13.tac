@@ -5,6 +5,8 @@ Changed since step 12: no factory classes of our own. FingerService holds the us
 and the methods both servers need, getUser and setUser; getFingerFactory and
 getFingerSetterFactory each make a plain ServerFactory and give it its protocol and
 the one method it needs, as a function attribute. The users are a dict again.
+Section 15 says setUser is the users dict's own __setitem__; today's listing
+writes a setUser method.
 
     FINGER_PORT=1079 FINGER_SETTER_PORT=1080 twistd -ny finger/finger13.tac
     then: printf 'moshez\nOut to lunch\n' | nc -N localhost 1080
