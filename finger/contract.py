@@ -721,7 +721,7 @@ def ircClient(text, factory):
     factory.server = server
     factory.nickname = setting("FINGER_IRC_NICK", factory.nickname)
     if not server:
-        return service.Service()
+        return internet.service.Service()  # `service` here is the function above
     return internet.ClientService(endpoints.clientFromString(reactor, "tcp:" + server), factory)
 
 
