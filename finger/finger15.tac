@@ -20,7 +20,7 @@ Departures, marked "departure" below; what every step shares is in contract.py:
 - the file: FINGER_USERS_FILE (finger/etc.users, not /etc/users), read every FINGER_RELOAD (30) s
 - statusFile(): UTF-8, no control characters; a bad line or an unreadable file is logged once
 - the web: FINGER_WEB_PORT (8000); contract.Site: pages in UTF-8, a 500 page on an error
-- html.escape for the removed cgi.escape, on the name too; contract.Data for static.Data
+- html.escape on the name and the status (cgi.escape is gone); contract.Data for static.Data
 """
 
 import html
