@@ -11,18 +11,18 @@ FingerService.getUsers is new, for the list.
     and:  http://localhost:8000/ lists the users, each a link to its page
 
 Departures, marked "departure" below; what every step shares is in contract.py:
-- where: FINGER_PORT, FINGER_WEB_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); address lines
+- where: FINGER_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); an address line in the log
 - every connection: at most FINGER_TIMEOUT (60) seconds and FINGER_MAX_BYTES (65536) bytes
 - contract.LineReceiver: a bare LF ends a line too; over 1024 bytes is "Query too long"
 - text inside, bytes at the edge: the name decoded from UTF-8 (RFC 1288's /W dropped)
 - ask(): one query a connection, cancelled if the client hangs up; catchError logs once
 - no uid=1, gid=1, which makes twistd exit for anyone but root (twistd -u, -g)
-- the users from FINGER_USERS_FILE (finger/etc.users), read again every FINGER_RELOAD (30) s
-- contract.statusFile: good "user: status" lines only; an unreadable file keeps the users
-- the web: html.escape for cgi.escape, on the names too; a failure is a 500 page, logged once
-- putChild takes bytes; a path is bytes, decoded from UTF-8
-- contract.XMLRPC: a fault that says what went wrong; "Internal error in server", logged once
-- the IRC bot: FINGER_IRC_SERVER (empty: none), FINGER_IRC_NICK; one line a reply
+- the file: FINGER_USERS_FILE (finger/etc.users, not /etc/users), read every FINGER_RELOAD (30) s
+- statusFile(): UTF-8, no control characters; a bad line or an unreadable file is logged once
+- the web: FINGER_WEB_PORT (8000); contract.Site: pages in UTF-8, a 500 page on an error
+- html.escape on the name and the status (cgi.escape is gone); the links quoted
+- the bot: contract.IRCClient (text, one line a message); FINGER_IRC_SERVER, FINGER_IRC_NICK
+- contract.XMLRPC: a wrong call is a Fault that says so; putChild takes bytes (Twisted 22.10)
 """
 
 import html
@@ -32,7 +32,6 @@ from finger import contract
 from twisted.application import service
 from twisted.internet import defer, protocol, reactor
 from twisted.web import resource, server, xmlrpc
-from twisted.words.protocols import irc
 
 
 def catchError(err):
@@ -51,15 +50,15 @@ class FingerProtocol(contract.LineReceiver):  # departure: basic.LineReceiver, b
         d.addCallback(writeValue)
 
 
-class IRCReplyBot(contract.IRCClient):  # departure: one line a reply
+class IRCReplyBot(contract.IRCClient):  # departure: irc.IRCClient, as text, one line
     def connectionMade(self):
         self.nickname = self.factory.nickname
-        irc.IRCClient.connectionMade(self)
+        contract.IRCClient.connectionMade(self)
 
     def privmsg(self, user, channel, msg):
         user = user.split("!")[0]
         if self.nickname.lower() == channel.lower():
-            d = self.factory.getUser(msg)  # departure: text inside
+            d = defer.maybeDeferred(self.factory.getUser, msg.strip())  # departure: text
             d.addErrback(catchError)
             d.addCallback(lambda m: f"Status of {msg}: {m}")
             d.addCallback(lambda m: self.msg(user, m))
@@ -123,13 +122,13 @@ class FingerService(service.Service):
 
     def _read(self):
         self.users.clear()
-        with contract.statusFile(self.filename) as f:  # departure: text, good lines only
+        with contract.statusFile(self.filename) as f:  # departure: checked, as text
             for line in f:
                 user, status = line.split(":", 1)
                 user = user.strip()
                 status = status.strip()
                 self.users[user] = status
-        self.call = reactor.callLater(contract.setting("FINGER_RELOAD"), self._read)
+        self.call = reactor.callLater(contract.setting("FINGER_RELOAD"), self._read)  # departure
 
     def getUser(self, user):
         return defer.succeed(self.users.get(user, "No such user"))
@@ -169,11 +168,11 @@ application = service.Application("finger")  # departure: no uid=1, gid=1
 f = FingerService(contract.usersFile())  # departure: FINGER_USERS_FILE
 serviceCollection = service.IServiceCollection(application)
 f.setServiceParent(serviceCollection)
-contract.service("tcp:79", f.getFingerFactory()).setServiceParent(serviceCollection)
+contract.service("tcp:79", f.getFingerFactory()).setServiceParent(serviceCollection)  # departure
 contract.service("tcp:8000", contract.Site(f.getResource()), "web").setServiceParent(
     serviceCollection
 )
-contract.ircClient(  # departure: FINGER_IRC_SERVER, FINGER_IRC_NICK; where, said
-    "tcp:irc.freenode.org:6667",
+contract.ircClient(  # departure: internet.ClientService, FINGER_IRC_SERVER
+    "tcp:irc.libera.chat:6667",  # departure: freenode is gone
     f.getIRCBot("fingerbot"),
 ).setServiceParent(serviceCollection)

@@ -11,7 +11,7 @@ adapter of step 19 serves the new backend as it is.
     and:  echo moshez | nc -N localhost 1079  ->  Out to lunch
 
 Departures, marked "departure" below; what every step shares is in contract.py:
-- where: FINGER_PORT, FINGER_WEB_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); address lines
+- where: FINGER_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); an address line in the log
 - every connection: at most FINGER_TIMEOUT (60) seconds and FINGER_MAX_BYTES (65536) bytes
 - contract.LineReceiver: a bare LF ends a line too; over 1024 bytes is "Query too long"
 - text inside, bytes at the edge: the name decoded from UTF-8 (RFC 1288's /W dropped)
@@ -21,10 +21,10 @@ Departures, marked "departure" below; what every step shares is in contract.py:
 - the setter on FINGER_SETTER_PORT, on 127.0.0.1 only: whoever reaches it sets any status
 - settable(): a plain user name and a status, or nothing is set and the log says why
 - contract.Users: at most FINGER_MAX_USERS (10000) users, so setters cannot fill memory
-- the web: html.escape for cgi.escape, on the names too; a failure is a 500 page, logged once
-- putChild takes bytes; a path is bytes, decoded from UTF-8
-- contract.XMLRPC: a fault that says what went wrong; "Internal error in server", logged once
-- the IRC bot: FINGER_IRC_SERVER (empty: none), FINGER_IRC_NICK; one line a reply
+- the web: FINGER_WEB_PORT (8000); contract.Site: pages in UTF-8, a 500 page on an error
+- html.escape on the name and the status (cgi.escape is gone); the links quoted
+- the bot: contract.IRCClient (text, one line a message); FINGER_IRC_SERVER, FINGER_IRC_NICK
+- contract.XMLRPC: a wrong call is a Fault that says so; putChild takes bytes (Twisted 22.10)
 """
 
 import html
@@ -37,7 +37,6 @@ from twisted.application import service
 from twisted.internet import defer, protocol
 from twisted.python import components
 from twisted.web import resource, server, xmlrpc
-from twisted.words.protocols import irc
 
 
 class IFingerService(Interface):
@@ -141,15 +140,15 @@ components.registerAdapter(
 )
 
 
-class IRCReplyBot(contract.IRCClient):  # departure: one line a reply
+class IRCReplyBot(contract.IRCClient):  # departure: irc.IRCClient, as text, one line
     def connectionMade(self):
         self.nickname = self.factory.nickname
-        irc.IRCClient.connectionMade(self)
+        contract.IRCClient.connectionMade(self)
 
     def privmsg(self, user, channel, msg):
         user = user.split("!")[0]
         if self.nickname.lower() == channel.lower():
-            d = self.factory.getUser(msg)  # departure: text inside
+            d = defer.maybeDeferred(self.factory.getUser, msg.strip())  # departure: text
             d.addErrback(catchError)
             d.addCallback(lambda m: f"Status of {msg}: {m}")
             d.addCallback(lambda m: self.msg(user, m))
@@ -260,14 +259,14 @@ class MemoryFingerService(service.Service):
 application = service.Application("finger")  # departure: no uid=1, gid=1
 f = MemoryFingerService({"moshez": "Happy and well", "zo\u00eb": "Tr\u00e8s bien, merci"})
 serviceCollection = service.IServiceCollection(application)
-contract.service("tcp:79", IFingerFactory(f)).setServiceParent(serviceCollection)
+contract.service("tcp:79", IFingerFactory(f)).setServiceParent(serviceCollection)  # departure
 contract.service("tcp:8000", contract.Site(resource.IResource(f)), "web").setServiceParent(
     serviceCollection
 )
 i = IIRCClientFactory(f)
 i.nickname = "fingerbot"
-contract.ircClient(  # departure: FINGER_IRC_SERVER, FINGER_IRC_NICK; where, said
-    "tcp:irc.freenode.org:6667", i
+contract.ircClient(  # departure: internet.ClientService, FINGER_IRC_SERVER
+    "tcp:irc.libera.chat:6667", i  # departure: freenode is gone
 ).setServiceParent(serviceCollection)
 contract.service("tcp:1079:interface=127.0.0.1", IFingerSetterFactory(f), "setter"  # loopback
                  ).setServiceParent(serviceCollection)
