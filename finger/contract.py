@@ -26,19 +26,23 @@ script cannot use the second form: for `python finger/finger07.py` the name
 
 import argparse
 import contextlib
-import html
+import errno
 import inspect
+import io
 import os
+import pwd
 import re
 import shutil
 import signal
+import socket
 import stat
 import sys
 import warnings
 
 from zope.interface import implementer
 
-from twisted.application import internet, service
+from twisted.application import internet
+from twisted.application.service import Service
 from twisted.internet import defer, endpoints, error, protocol, reactor
 from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.logger import (
@@ -47,8 +51,10 @@ from twisted.logger import (
 )
 from twisted.protocols import basic, policies
 from twisted.python.failure import Failure
-from twisted.web import http, resource, server
+from twisted.spread import pb
+from twisted.web import http, pages, resource, server
 from twisted.web.client import Agent, RedirectAgent, ResponseDone
+from twisted.web.error import UnsupportedMethod
 from twisted.web.http import PotentialDataLoss
 from twisted.words.protocols import irc
 
@@ -117,8 +123,18 @@ def hostAndPort(text):
 
 
 def webPrefix(text):
-    if not re.match(r"https?://[^\s/]+", text):
+    if not re.match(r"https?://[^\s/]+", text) or not text.isascii():
         raise ValueError(f"must be an http:// or https:// URL, not {text!r}")
+    return text
+
+
+def interface(text):
+    """An address of this machine to listen on, or a name for one
+    ("localhost"): the address line then says the address bound."""
+    try:
+        socket.getaddrinfo(text, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(f"must be an address of this machine, such as 127.0.0.1, not {text!r}") from None
     return text
 
 
@@ -128,30 +144,34 @@ def nickname(text):
     return text
 
 
-# Each variable, its default, and what makes a value good. Every one that is
-# set is checked as a step loads, before any port is bound; the defaults are
-# the text's ports, and 127.0.0.1 rather than every interface.
+# Each variable: its default, what makes a value good, and what it means
+# (for --help). Every one that is set is checked as a step loads, before any
+# port is bound; the defaults are the text's ports, and 127.0.0.1 rather
+# than every interface. A port's default is the step's own.
 ROLES = {"finger": "FINGER_PORT", "setter": "FINGER_SETTER_PORT", "web": "FINGER_WEB_PORT",
          "https": "FINGER_HTTPS_PORT", "pb": "FINGER_PB_PORT", "proxy": "FINGER_PROXY_PORT"}
-VARIABLES = dict.fromkeys(ROLES.values(), (None, portNumber))
+VARIABLES = {variable: (None, portNumber, f"the {role} port (0: a free one)")
+             for role, variable in ROLES.items()}
 VARIABLES.update({
-    "FINGER_IFACE": ("127.0.0.1", str),
-    "FINGER_TIMEOUT": ("60", seconds),
-    "FINGER_MAX_BYTES": ("65536", count),
-    "FINGER_MAX_USERS": ("10000", count),
-    "FINGER_RELOAD": ("30", seconds),
-    "FINGER_PROXY_TIMEOUT": ("10", seconds),
-    "FINGER_WEB_PREFIX": ("http://livejournal.com/~", webPrefix),
-    "FINGER_IRC_SERVER": ("irc.libera.chat:6667", hostAndPort),
-    "FINGER_IRC_NICK": ("fingerbot", nickname),
+    "FINGER_IFACE": ("127.0.0.1", interface, "the address every port listens on"),
+    "FINGER_TIMEOUT": ("60", seconds, "seconds a connection may last, whatever it does"),
+    "FINGER_MAX_BYTES": ("65536", count, "bytes a client may send on one connection"),
+    "FINGER_MAX_USERS": ("10000", count, "users a setter may add"),
+    "FINGER_MAX_FILE": ("1048576", count, "bytes of the users file read"),
+    "FINGER_RELOAD": ("30", seconds, "seconds between two reads of the users file"),
+    "FINGER_PROXY_TIMEOUT": ("10", seconds, "seconds the proxy waits for an answer"),
+    "FINGER_WEB_PREFIX": ("http://livejournal.com/~", webPrefix, "step 10: a status is this URL + user"),
+    "FINGER_IRC_SERVER": ("irc.libera.chat:6667", hostAndPort, "HOST:PORT of the bot's IRC server; empty: no bot"),
+    "FINGER_IRC_NICK": ("fingerbot", nickname, "the bot's nickname"),
 })
 
 
 def setting(variable, default=None):
-    """The value of a FINGER_* variable, checked: a bad one is one line naming
-    the program and the variable, and exit status 1."""
-    fallback, check = VARIABLES[variable]
-    text = os.environ.get(variable, default if default is not None else fallback)
+    """The value of a FINGER_* variable (else `default`, else its own),
+    checked: a bad one is one line naming the program and the variable, and
+    exit status 1."""
+    fallback, check, _ = VARIABLES[variable]
+    text = os.environ.get(variable, fallback if default is None else default)
     try:
         return check(text)
     except ValueError as e:
@@ -159,9 +179,15 @@ def setting(variable, default=None):
 
 
 def checkSettings():
-    for variable in VARIABLES:
-        if variable in os.environ:
-            setting(variable, "0")
+    for variable in VARIABLES.keys() & os.environ.keys():
+        setting(variable)
+
+
+def environmentHelp(variables=VARIABLES, **defaults):
+    """What --help says about the variables, one a line: each with its
+    default (a port's given in `defaults`) and its meaning."""
+    return "environment:\n" + "\n".join(
+        f"  {v}={defaults.get(v) or VARIABLES[v][0]}".ljust(30) + "  " + VARIABLES[v][2] for v in variables)
 
 
 def existing(variable, default, isDirectory=False):
@@ -240,10 +266,11 @@ def _where(text):
     return f"{options.get('interface', '0.0.0.0')}:{text.split(':')[1]}"
 
 
-class ListeningService(service.Service):
+class ListeningService(Service):
     """strports.service, as every tac step uses it: listens on the endpoint
     when twistd starts the application, logs the address line, stops
-    listening when it stops. (strports.service keeps its port private.)"""
+    listening when it stops. (strports.service keeps its port private; here
+    `port` is the IListeningPort, None while not listening.)"""
 
     def __init__(self, text, factory, role):
         self.description = text
@@ -292,15 +319,18 @@ class Announced:
         return defer.succeed(port)
 
 
+SCRIPT_VARIABLES = ("FINGER_PORT", "FINGER_IFACE", "FINGER_TIMEOUT", "FINGER_MAX_BYTES",
+                    "FINGER_WEB_PREFIX")
+
+
 def _scriptOptions(text):
     """A script's command line: --port, which wins over FINGER_PORT."""
     main = sys.modules.get("__main__")
     doc = (getattr(main, "__doc__", None) or "").strip()
     parser = argparse.ArgumentParser(
         prog=program(), description=doc.splitlines()[0] if doc else None,
-        epilog=f"Environment: FINGER_PORT (default {text.split(':')[1]}), FINGER_IFACE (127.0.0.1), "
-               "FINGER_TIMEOUT (60 seconds a connection may last), FINGER_MAX_BYTES "
-               "(65536 bytes it may send). See finger/README.md.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=environmentHelp(SCRIPT_VARIABLES, FINGER_PORT=text.split(":")[1]) + "\nSee finger/README.md.")
     parser.add_argument("--port", help="the port to listen on; 0 for a free one")
     args = parser.parse_args()
     if args.port is not None:
@@ -346,9 +376,11 @@ class Guarded(policies.ProtocolWrapper):
     after it was made, whatever it does (so a client that trickles a byte at a
     time cannot hold it); after FINGER_MAX_BYTES received, what it sends is
     ignored and it is closed. A half-close ("no more from me") reaches a
-    protocol that can take one; for any other it is a hang-up."""
+    protocol that can take one; for any other it is a hang-up. `expired`
+    says that the deadline closed it."""
 
     deadline = None
+    expired = False
 
     def makeConnection(self, transport):
         self.received = 0
@@ -356,7 +388,7 @@ class Guarded(policies.ProtocolWrapper):
         super().makeConnection(transport)
 
     def expire(self):
-        self.deadline = None
+        self.deadline, self.expired = None, True
         self.transport.abortConnection()
 
     def dataReceived(self, data):
@@ -433,6 +465,13 @@ def clean(text):
     return CONTROL.sub(" ", text)
 
 
+def cleanLines(text):
+    """Text of many lines from outside (a program's output, a .plan, another
+    server's answer), as a finger answer: each line end (LF, CRLF) a CRLF,
+    every other control character but TAB (a bare CR, an escape) a space."""
+    return "\r\n".join(clean(line) for line in re.split(r"\r?\n", text))
+
+
 # -- the finger protocol -----------------------------------------------------------
 
 def text(line):
@@ -496,28 +535,34 @@ def settable(setter):
     """True when a setter connection sent exactly a plain user name and a
     status (a last line without its line end counts; a trailing empty line is
     fine). setter.lines becomes [user, status] as text, with a control
-    character in the status made a space. Anything else is ignored, and logged
-    in one line."""
+    character in the status made a space. Anything else, or a connection its
+    deadline closed, is ignored, and logged in one line."""
     lines = list(setter.lines)
     rest = setter.clearLineBuffer()
     if rest.strip():
         lines.append(rest)
     while lines and not lines[-1].strip():
         lines.pop()
+    sent = f"{len(lines)} line" + "s" * (len(lines) != 1)
     why = None
-    try:
-        lines = [line.decode("utf-8").strip() for line in lines]
-    except UnicodeDecodeError:
-        why = "a line that is not UTF-8"
-    if getattr(setter, "tooLong", False):
+    if getattr(setter.transport, "expired", False):
+        why = f"silent for {setter.transport.factory.timeout:g} seconds (FINGER_TIMEOUT) after {sent}"
+    elif getattr(setter, "tooLong", False):
         why = f"a line over {setter.MAX_LENGTH} bytes"
-    elif why is None and len(lines) != 2:
-        why = f"it sent {len(lines)} line(s), not two (a user, then a status)"
-    elif why is None and not PLAIN_NAME.match(lines[0]):
-        why = f"{lines[0]!r} is not a user name"
+    elif len(lines) != 2:
+        why = f"it sent {sent}, not two (a user, then a status)"
+    else:
+        try:
+            lines = [line.decode("utf-8").strip() for line in lines]
+        except UnicodeDecodeError:
+            why = "a line that is not UTF-8"
+        else:
+            if not PLAIN_NAME.match(lines[0]):
+                why = f"{lines[0]!r} is not a user name"
     if why is not None:
+        peer = setter.transport.getPeer()
         log.info("setter: ignored a connection from {peer}: {why}",
-                 peer=setter.transport.getPeer(), why=why)
+                 peer=f"{getattr(peer, 'host', peer)}:{getattr(peer, 'port', '')}", why=why)
         return False
     setter.lines = [lines[0], clean(lines[1])]
     return True
@@ -528,15 +573,17 @@ class Users(dict):
     setter clients cannot make the server hold without bound; a new user past
     that is refused, with a line in the log."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = setting("FINGER_MAX_USERS")
+
     def __setitem__(self, user, status):
-        limit = setting("FINGER_MAX_USERS")
-        if user not in self and len(self) >= limit:
-            warnOnce(f"setter: {limit} users already (FINGER_MAX_USERS): new users are refused")
+        if user not in self and len(self) >= self.limit:
+            warnOnce(f"setter: {self.limit} users already (FINGER_MAX_USERS): new users are refused")
             return
         super().__setitem__(user, status)
 
 
-MAX_FILE = 1024 * 1024
 _lastGood = {}
 
 
@@ -548,16 +595,18 @@ def _readStatusLines(filename):
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             return _keepLastGood(filename, "not a regular file")
-        data = f.read(MAX_FILE + 1)
-    if len(data) > MAX_FILE:
-        return _keepLastGood(filename, f"over {MAX_FILE} bytes")
+        limit = setting("FINGER_MAX_FILE")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        return _keepLastGood(filename, f"over {limit} bytes (FINGER_MAX_FILE)")
     lines = []
-    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+    # split("\n"), not splitlines(), which would also end a line at \x1c or \x85
+    for number, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         name, colon, status = line.partition(":")
         if not colon or not PLAIN_NAME.match(name.strip()):
-            warnOnce(f"{filename}:{number}: skipped {line!r}: not 'user: status'")
+            warnOnce(f"{filename}:{number}: skipped {line[:60]!r}: not 'user: status'")
             continue
         lines.append(f"{name.strip()}:{clean(status)}")
     if _lastGood.get(filename) != lines:
@@ -629,7 +678,7 @@ def getProcessOutput(executable, args, timeout=10):
         if err.strip():
             log.info("{program} said on stderr: {err}", program=executable,
                      err=err.decode("utf-8", "replace").strip())
-        return clean(out.decode("utf-8", "replace")).strip("\n") or NO_SUCH_USER
+        return cleanLines(out.decode("utf-8", "replace")).strip("\r\n") or NO_SUCH_USER
 
     def timedOut(failure, timeout):
         raise Reported(warnOnce(f"{executable} ran for over {timeout} s: killed"))
@@ -637,20 +686,71 @@ def getProcessOutput(executable, args, timeout=10):
     return d.addCallback(answer).addTimeout(timeout, reactor, onTimeoutCancel=timedOut)
 
 
+# -- step 19c: a user's .plan -------------------------------------------------------
+
+def homes(text):
+    if not os.path.isdir(text) or not os.access(text, os.R_OK | os.X_OK):
+        raise ValueError(f"must be a directory you can read, not {text!r}")
+    return text
+
+
+VARIABLES["FINGER_HOMES"] = (None, homes, "step 19c: a directory standing in for the homes")
+
+
+def getpwnam(user):
+    """What pwd.getpwnam(user) is in step 19c: only a plain name is looked up
+    (anything else is a KeyError, as a user who does not exist is); with
+    FINGER_HOMES set, that directory stands in for the home directories, and
+    a USER who has a directory there has it as home (entry[5])."""
+    if not PLAIN_NAME.match(user):
+        raise KeyError(user)
+    if "FINGER_HOMES" not in os.environ:
+        return pwd.getpwnam(user)
+    home = os.path.join(setting("FINGER_HOMES"), user)
+    if not os.path.isdir(home):
+        raise KeyError(user)
+    return pwd.struct_passwd((user, "x", -1, -1, user, home, ""))
+
+
+MAX_PLAN = 64 * 1024
+
+
+def planFile(filename):
+    """What open(filename) is in step 19c: a user's .plan as text, at most
+    64 KiB of it, with no control characters but TAB and line ends. Only a
+    regular file is read: a FIFO would hang the server, a symlink could
+    name any file the server may read. A missing file is an OSError, as for
+    open(); so is any other cause, logged once per file and cause, so that
+    asking again and again cannot flood the log."""
+    try:
+        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            data = f.read(MAX_PLAN)
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            warnOnce(f"cannot read {filename}: "
+                     f"{'a symbolic link' if e.errno == errno.ELOOP else e.strerror}")
+        raise
+    return io.StringIO(cleanLines(data.decode("utf-8", "replace")))
+
+
 # -- step 10: a web page --------------------------------------------------------------
 
 class _Body(protocol.Protocol):
     MAX_PAGE = 64 * 1024
 
-    def __init__(self, url):
-        self.url, self.chunks, self.size = url, [], 0
+    def __init__(self, site):
+        self.site, self.chunks, self.size = site, [], 0
         self.done = defer.Deferred(lambda d: self.transport.stopProducing())
 
     def dataReceived(self, data):
         self.size += len(data)
         if self.size > self.MAX_PAGE:
             if not self.done.called:
-                self.done.errback(Reported(warnOnce(f"{self.url}: over {self.MAX_PAGE} bytes")))
+                self.done.errback(Reported(warnOnce(
+                    f"cannot fetch a status from {self.site}: a page over {self.MAX_PAGE} bytes")))
             self.transport.stopProducing()
         else:
             self.chunks.append(data)
@@ -667,29 +767,32 @@ def getPage(url, timeout=10):
     """What client.getPage(url) was in the listing (Twisted 22.1 removed it):
     the page as text, with no control characters; a 404 is "No such user";
     any other failure (no server, no DNS, another status, a page over 64 KiB,
-    no answer within `timeout` seconds) is one warning line and an internal
-    error."""
+    no answer within `timeout` seconds) is an internal error, logged in one
+    line per site and cause, however many users are asked about."""
     agent = RedirectAgent(Agent(reactor, connectTimeout=timeout))
+    site = "/".join(url.split("/", 3)[:3])
 
     def gotResponse(response):
-        if response.code == 404:
-            response.deliverBody(protocol.Protocol())
-            return NO_SUCH_USER
-        if response.code != 200:
-            response.deliverBody(protocol.Protocol())
-            raise Reported(warnOnce(f"{url}: HTTP {response.code}"))
-        body = _Body(url)
+        body = _Body(site)
         response.deliverBody(body)
-        return body.done.addCallback(lambda page: clean(page.decode("utf-8", "replace")).strip())
+        if response.code == 200:
+            return body.done.addCallback(lambda page: clean(page.decode("utf-8", "replace")).strip())
+        body.done.addErrback(lambda failure: None).cancel()  # the body is not wanted
+        if response.code == 404:
+            return NO_SUCH_USER
+        raise Reported(warnOnce(f"cannot fetch a status from {site}: HTTP {response.code}"))
+
+    def timedOut(failure, timeout):
+        raise Reported(warnOnce(f"cannot fetch a status from {site}: no answer within {timeout:g} s"))
 
     def failed(failure):
         if failure.check(Reported, defer.CancelledError):
             return failure
-        raise Reported(warnOnce(f"cannot fetch a status: {url}: {failure.getErrorMessage()}"))
+        raise Reported(warnOnce(f"cannot fetch a status from {site}: {failure.getErrorMessage()}"))
 
     d = agent.request(b"GET", url.encode("ascii"))
     d.addCallback(gotResponse)
-    d.addTimeout(timeout, reactor)
+    d.addTimeout(timeout, reactor, onTimeoutCancel=timedOut)
     return d.addErrback(failed)
 
 
@@ -717,28 +820,22 @@ def ircClient(text, factory):
     in the listing: the bot, reconnecting with back-off, to FINGER_IRC_SERVER
     (empty: no bot) rather than the text's server, as FINGER_IRC_NICK."""
     checkSettings()
-    server = setting("FINGER_IRC_SERVER", text.split(":", 1)[1])
-    factory.server = server
+    server = factory.server = setting("FINGER_IRC_SERVER")
     factory.nickname = setting("FINGER_IRC_NICK", factory.nickname)
     if not server:
-        return internet.service.Service()  # `service` here is the function above
+        return Service()
     return internet.ClientService(endpoints.clientFromString(reactor, "tcp:" + server), factory)
 
 
 # -- the web -------------------------------------------------------------------------------
-
-def page(title, body):
-    """A whole HTML page: `title` is text, `body` is HTML already escaped."""
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}'
-            f"</title></head>\n<body>\n{body}\n</body></html>\n")
-
 
 class Request(server.Request):
     """server.Request, as every step's site answers: text written is sent as
     UTF-8 (the pages say so); once the client has gone, writing and finishing
     do nothing; a failure (processingFailed, which a step's render_GET adds as
     its errback) is a 500 page, logged once; a method the page does not take
-    is a 405 page (Twisted's own one warns)."""
+    is a 405 page (Twisted's own error pages warn); a path that is not UTF-8
+    is a 400 page."""
 
     defaultContentType = b"text/html; charset=utf-8"
     gone = False
@@ -757,25 +854,36 @@ class Request(server.Request):
 
     def processingFailed(self, reason):
         internalError(reason)
-        if not self.startedWriting:
-            self.setResponseCode(http.INTERNAL_SERVER_ERROR)
-            self.write(page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>"))
-        self.finish()
+        if self.startedWriting:
+            self.finish()
+        else:
+            pages.errorPage(http.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, "Please try again later.").render(self)
 
     def render(self, resrc):
-        method = self.method.decode("ascii", "replace")
-        allowed = [m for m in ("GET", "HEAD", "POST") if hasattr(resrc, "render_" + m)]
-        if "GET" in allowed:
-            allowed.append("HEAD")
-        dispatches = getattr(type(resrc), "render", None) is resource.Resource.render
-        if dispatches and method not in allowed:
-            self.setResponseCode(http.NOT_ALLOWED)
-            self.setHeader(b"allow", ", ".join(sorted(set(allowed))).encode("ascii"))
-            self.write(page("Method Not Allowed", f"<h1>Method Not Allowed</h1><p>"
-                            f"{html.escape(method)} is not one of {html.escape(', '.join(allowed))}."))
-            self.finish()
-            return
-        super().render(resrc)
+        try:
+            b"/".join(self.prepath + self.postpath).decode("utf-8")
+        except UnicodeDecodeError:
+            resrc = pages.errorPage(http.BAD_REQUEST, "Bad Request", "The path is not UTF-8.")
+        super().render(_Answered(resrc))
+
+
+class _Answered:
+    """A resource as Request.render calls it: a method it does not take is a
+    405 page, which names the methods it takes."""
+
+    def __init__(self, resrc):
+        self.resrc = resrc
+
+    def render(self, request):
+        try:
+            return self.resrc.render(request)
+        except UnsupportedMethod as e:
+            if request.method == b"HEAD" and b"GET" in e.allowedMethods:
+                raise  # server.Request answers it as a GET without the body
+            request.setHeader(b"allow", b", ".join(e.allowedMethods))
+            method = request.method.decode("latin-1")
+            return pages.errorPage(http.NOT_ALLOWED, "Method Not Allowed",
+                                   f"This page does not take {method}.").render(request)
 
 
 class HTTPChannel(http.HTTPChannel):
@@ -813,8 +921,9 @@ class Data(resource.Resource):
 
 
 class XMLRPC(xmlrpc.XMLRPC):
-    """xmlrpc.XMLRPC, as every step serves it: a call with no method name, or
-    with the wrong number of arguments, is a Fault that says so; a failure
+    """xmlrpc.XMLRPC, as every step serves it: a call with no method name,
+    with the wrong number of arguments or one that is not a string (every
+    method takes user names), is a Fault that says so; a failure
     behind a method is Fault 8002 "Internal error in server", logged once."""
 
     def lookupProcedure(self, procedurePath):
@@ -827,6 +936,8 @@ class XMLRPC(xmlrpc.XMLRPC):
                 inspect.signature(function).bind(*args)
             except TypeError as e:
                 raise xmlrpc.Fault(self.FAILURE, f"{procedurePath}: {e}") from None
+            if not all(isinstance(arg, str) for arg in args):
+                raise xmlrpc.Fault(self.FAILURE, f"{procedurePath}: a user name is a string")
             d = defer.maybeDeferred(function, *args)
 
             def failed(failure):
@@ -838,3 +949,33 @@ class XMLRPC(xmlrpc.XMLRPC):
             return d.addErrback(failed)
 
         return call
+
+
+# -- Perspective Broker (steps 21, 22) ---------------------------------------------------
+
+class Root(pb.Root):
+    """pb.Root, as the steps serve it: a call to no such method, or with the
+    wrong arguments, is a pb.Error that says so; a failure behind a method
+    is pb.Error("Internal error in server"), logged once. (PB itself logs a
+    traceback for each of these, and sends the client the server's own
+    exception.)"""
+
+    def remoteMessageReceived(self, broker, message, args, kw):
+        name = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+        method = getattr(self, "remote_" + name, None)
+        if method is None:
+            raise pb.Error(f"no such method: {name}")
+        args, kw = broker.unserialize(args), broker.unserialize(kw)
+        try:
+            inspect.signature(method).bind(*args, **kw)
+        except TypeError as e:
+            raise pb.Error(f"{name}: {e}") from None
+
+        def failed(failure):
+            if failure.check(pb.Error):
+                return failure
+            internalError(failure)
+            raise pb.Error(INTERNAL_ERROR)
+
+        d = defer.maybeDeferred(method, *args, **kw).addErrback(failed)
+        return broker.serialize(d, self.perspective)
