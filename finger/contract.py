@@ -226,9 +226,48 @@ def description(text, role):
     options.setdefault("interface", setting("FINGER_IFACE"))
     if kind == "ssl":
         pem = existing("FINGER_CERT", os.path.join(HERE, "server.pem"))
+        tlsOptions(pem)  # a file that is no key and certificate: one line, now
         options["privateKey"] = options["certKey"] = pem
     return ":".join([kind, str(port)] + [f"{key}={endpoints.quoteStringArgument(value)}"
                                          for key, value in options.items()])
+
+
+_tls = {}
+
+
+def tlsOptions(pem):
+    """TLS options from a PEM file holding an unencrypted private key and its
+    certificate, as cryptography's objects; a file that is not that is one
+    line naming FINGER_CERT. (serverFromString's ssl parser hands TLS
+    pyOpenSSL's X509 and PKey, which pyOpenSSL deprecates: a
+    DeprecationWarning at the first connection.)"""
+    if pem not in _tls:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from OpenSSL import SSL
+        from twisted.internet import ssl
+        with open(pem, "rb") as f:
+            data = f.read()
+        try:
+            _tls[pem] = ssl.CertificateOptions(
+                privateKey=serialization.load_pem_private_key(data, password=None),
+                certificate=x509.load_pem_x509_certificate(data))
+            _tls[pem].getContext()  # the key must be the certificate's
+        except (ValueError, TypeError, SSL.Error) as e:
+            raise SystemExit(f"{program()}: FINGER_CERT: {pem!r} does not hold an unencrypted "
+                             f"PEM private key and its certificate ({e})") from None
+    return _tls[pem]
+
+
+def serverEndpoint(text):
+    """endpoints.serverFromString(reactor, text); for ssl, the same endpoint
+    made with tlsOptions."""
+    kind, port, *args = re.split(r"(?<!\\):", text)
+    if kind != "ssl":
+        return endpoints.serverFromString(reactor, text)
+    options = dict(re.sub(r"\\(.)", r"\1", arg).split("=", 1) for arg in args)
+    return endpoints.SSL4ServerEndpoint(reactor, int(port), tlsOptions(options["certKey"]),
+                                        interface=options["interface"])
 
 
 # -- listening -------------------------------------------------------------------
@@ -280,7 +319,7 @@ class ListeningService(Service):
 
     def privilegedStartService(self):
         if self.port is None:
-            endpoint = endpoints.serverFromString(reactor, self.description)
+            endpoint = serverEndpoint(self.description)
             self.port = listening(endpoint.listen(self.factory), self.role,
                                   _where(self.description))
             log.info("{line}", line=addressLine(self.role, self.port))
