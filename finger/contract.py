@@ -487,7 +487,7 @@ def warnOnce(message):
     if len(_warned) > 1000:
         _warned.clear()
     _warned.add(message)
-    log.warn("{message}", message=message)
+    log.warn("{warned}", warned=message)  # "message" and "warning" mean more to the legacy log
     return message
 
 
@@ -600,8 +600,8 @@ def settable(setter):
                 why = f"{lines[0]!r} is not a user name"
     if why is not None:
         peer = setter.transport.getPeer()
-        log.info("setter: ignored a connection from {peer}: {why}",
-                 peer=f"{getattr(peer, 'host', peer)}:{getattr(peer, 'port', '')}", why=why)
+        log.info("setter: ignored a connection from {peer}: {cause}",
+                 peer=f"{getattr(peer, 'host', peer)}:{getattr(peer, 'port', '')}", cause=why)
         return False
     setter.lines = [lines[0], clean(lines[1])]
     return True
@@ -631,9 +631,10 @@ def _readStatusLines(filename):
         fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
         return _keepLastGood(filename, e.strerror)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return _keepLastGood(filename, "not a regular file")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            return _keepLastGood(filename, "not a regular file")
         limit = setting("FINGER_MAX_FILE")
         data = f.read(limit + 1)
     if len(data) > limit:
