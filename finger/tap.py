@@ -32,6 +32,8 @@ VARIABLES = {"file": "FINGER_USERS_FILE", "ircnick": "FINGER_IRC_NICK",
              "port": "FINGER_PORT", "web-port": "FINGER_WEB_PORT",
              "https-port": "FINGER_HTTPS_PORT", "setter-port": "FINGER_SETTER_PORT",
              "cert": "FINGER_CERT"}
+# The ports the text fixes, and its defaults.
+PORTS = {"port": "1079", "web-port": "8000", "https-port": "443", "pbport": "8889"}
 
 
 @contextlib.contextmanager
@@ -59,7 +61,7 @@ class Options(usage.Options):
         ["file", "f", None, "The users file, 'user: status' lines [FINGER_USERS_FILE, "
                             "default: finger/etc.users]"],
         ["templates", "t", "/usr/share/finger/templates", "Taken, and not used"],
-        ["ircnick", "n", "fingerbot", "The IRC bot's nickname [FINGER_IRC_NICK]"],
+        ["ircnick", "n", None, "The IRC bot's nickname [FINGER_IRC_NICK, default: fingerbot]"],
         ["ircserver", None, None, "The bot's IRC server, HOST or HOST:PORT (6667); empty: "
                                   "no bot [FINGER_IRC_SERVER, default: irc.libera.chat:6667]"],
         ["pbport", "p", None, "The Perspective Broker port [FINGER_PB_PORT, default: 8889]"],
@@ -100,7 +102,10 @@ class Options(usage.Options):
                 self["file"] = contract.usersFile()
                 self["ircnick"] = contract.setting("FINGER_IRC_NICK")
                 self["ircserver"] = contract.setting("FINGER_IRC_SERVER")
-                self["pbport"] = contract.setting("FINGER_PB_PORT", "8889")
+                for name, default in PORTS.items():
+                    self[name] = contract.setting(VARIABLES[name], default)
+                if self["setter-port"] is not None:
+                    self["setter-port"] = contract.setting("FINGER_SETTER_PORT")
                 if self["ssl"]:
                     contract.description("ssl:443", "https")  # loads FINGER_CERT
         except SystemExit as e:
