@@ -46,7 +46,7 @@ class FingerFactory(protocol.ServerFactory):
         self.prefix = prefix
 
     def getUser(self, user):
-        return contract.getPage(self.prefix + quote(user))  # departure: Agent, bounded
+        return contract.getPage(self.prefix + quote(user, safe=""))  # departure: Agent, bounded
 
 
 fingerEndpoint = contract.serverFromString(reactor, "tcp:1079")  # departure: where, said
