@@ -136,7 +136,7 @@ class HandmadeTransportTest(TestCase):
         # nc -N sends its line and its FIN together: doRead reads the line
         # (the answer is queued), then the EOF, before doWrite has run.
         handmade = support.load_script(HANDMADE)
-        finger07 = support.load_script("finger/finger07.py")
+        finger07 = handmade.definitions("finger/finger07.py", "finger07")  # step 7 runs at its top level
         port = handmade.HandmadePort(
             reactor, 0, finger07.FingerFactory(moshez="Happy and well"))
         port.startListening()
