@@ -25,6 +25,7 @@ tests/test_finger_contract.py runs it over the same table.
 
 import os
 import re
+import shutil
 
 from twisted.application import service
 from twisted.internet import defer, reactor, task
@@ -148,7 +149,8 @@ class WaitsForALineRun:
 
 class ProgramRun:
     """Step 9: only a plain user name reaches `finger`, alone; what it says
-    on stderr is logged; without a finger program, one line says so."""
+    on stderr is logged; without a finger program, one line says so; with
+    the machine's own, its answer."""
 
     @defer.inlineCallbacks
     def onTheSameRun(self, srv):
@@ -167,6 +169,10 @@ class ProgramRun:
         os.remove(self.finger_program)  # PATH holds no other
         got = yield finger_query(port, "moshez")
         self.assertEqual(got, b"No finger program on this server\r\n")
+        if shutil.which("finger"):  # this machine's own (Debian: apt-get install finger)
+            os.symlink(shutil.which("finger"), self.finger_program)
+            got = yield finger_query(port, "root")
+            self.assertTrue(got.startswith(b"Login: root"), got)
 
 
 class WebSourceRun:
@@ -238,6 +244,15 @@ class TacChecks:
         transport = ask_in_memory(factory, b"moshez\r\n")
         self.assertEqual(transport.value(), b"Internal error in server\r\n")
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+    def test_a_bug_past_the_backend_hangs_up(self):
+        """getUser's answer is not text (a bug): the client is hung up on at
+        once, not left to its deadline, and the bug is logged once."""
+        factory = factory_of(load_row(self, self.row, start=False).app)
+        factory.getUser = lambda user: defer.succeed(None)
+        transport = ask_in_memory(factory, b"moshez\r\n")
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 1)
 
     def test_a_hang_up_cancels_the_query(self):
         factory = factory_of(load_row(self, self.row, start=False).app)
@@ -490,7 +505,8 @@ class IRCChecks:
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
 
     def test_a_message_that_is_not_utf8_is_answered(self):
-        """In memory: twisted.words' server takes UTF-8 only."""
+        """In memory (twisted.words' server takes UTF-8 only); and one said in
+        a channel is not."""
         step = load_row(self, self.row, start=False)
         bot, transport = connect(step.service.getIRCBot("fingerbot"))
         transport.clear()
@@ -498,6 +514,9 @@ class IRCChecks:
         self.assertEqual(transport.value().decode("utf-8"),
                          "PRIVMSG someone :caf\ufffd: No such user\r\n")
         self.assertFalse(transport.disconnecting)
+        transport.clear()
+        bot.dataReceived(b":someone!x@host PRIVMSG #finger :moshez\r\n")
+        self.assertEqual(transport.value(), b"", "a message said in a channel is not answered")
 
     @defer.inlineCallbacks
     def test_the_bot_comes_back(self):
