@@ -25,11 +25,14 @@ contract's own objects (ListeningService: its role, its factory, its port).
 """
 
 import datetime
+import html
+import http.client
 import ipaddress
 import os
 import re
 import shutil
 import socket
+import ssl
 import sys
 import xmlrpc.client
 from unittest import mock
@@ -37,11 +40,13 @@ from unittest import mock
 from twisted.application import service
 from twisted.cred import credentials, portal
 from twisted.cred.checkers import ICredentialsChecker
-from twisted.internet import defer, protocol, reactor, threads
+from twisted.internet import defer, endpoints, protocol, reactor, task, threads
 from twisted.internet.address import IPv4Address
 from twisted.internet.interfaces import IHostnameResolver, IHostResolution
 from twisted.internet.testing import EventLoggingObserver, StringTransport
 from twisted.logger import formatEvent, globalLogPublisher
+from twisted.python import components
+from twisted.spread import pb
 from twisted.web import resource, server
 from twisted.web.client import Agent, ResponseDone
 from twisted.web.http import PotentialDataLoss
@@ -53,7 +58,7 @@ from zope.interface import implementer
 from finger import contract
 from tests.support.paths import PYTHON, WARNFLAGS, path, twistd_argv
 from tests.support.processes import run, start
-from tests.support.servers import listen
+from tests.support.servers import abort_all, listen, serve
 from tests.support.clients import fetch
 from tests.support.twistd import temp_dir
 from tests.support.waiting import poll, with_timeout
@@ -130,8 +135,17 @@ def load_step(rel, env=None):
     application, loaded, not started."""
     environ = dict(FREE_PORTS)
     environ.update(env or {})
-    with mock.patch.dict(os.environ, environ):
+    with mock.patch.dict(os.environ, environ), tacAdapters():
         return service.loadApplication(path(rel), "python")
+
+
+def tacAdapters():
+    """While a tac loads: from step 19 a tac registers zope adapters as it
+    loads, and a tac has no module name, so zope takes a second load's
+    interfaces for the first's and refuses to register "the same" adapter
+    again. The later registration wins, as it would in a twistd that loads
+    one tac; each tac adapts its service while it loads."""
+    return mock.patch.object(components, "ALLOW_DUPLICATES", True)
 
 
 def patch_environ(testcase, env):
@@ -175,8 +189,11 @@ def users_holder(application):
     getUser the finger factory calls (the FingerService from step 13 on,
     which step 13 never makes a child of the application; the FingerFactory
     in steps 11, 12)."""
-    factory = factory_of(application)
-    return getattr(factory.getUser, "__self__", factory)
+    roles = listening(application)
+    factory = roles.get("finger", roles.get("proxy")).factory.wrappedFactory
+    holder = getattr(factory.getUser, "__self__", factory)
+    # From step 19 the factory is an adapter of the service: its `service`.
+    return getattr(holder, "service", holder)
 
 
 def start_application(testcase, application):
@@ -210,7 +227,8 @@ def load_row(testcase, row, env=None, start=True):
     start=False; it is stopped at cleanup). Returns a Loaded."""
     log = logged(testcase)
     patch_environ(testcase, {**FREE_PORTS, **(env or {})})
-    loaded = Loaded(service.loadApplication(path(row.rel), "python"), log)
+    with tacAdapters():
+        loaded = Loaded(service.loadApplication(path(row.rel), "python"), log)
     if start:
         loaded.ports = start_application(testcase, loaded.app)
     return loaded
@@ -828,3 +846,117 @@ def finger_log(events):
     """What the steps and their contract logged (namespace "finger"), as
     text, from `logged(testcase)`'s events."""
     return [formatEvent(event) for event in events if event.get("log_namespace") == "finger"]
+
+
+# --- steps 18-22, the organized finger, the plugin, the proxy (tests/test_finger_frontends.py) ----
+
+def load_prepared(testcase, row, env=None, start=True):
+    """load_row with the row's own environment and what its `prepare` makes
+    (a stand-in finger, homes, a certificate), then `env` on top."""
+    environ = dict(row.env)
+    if row.prepare is not None:
+        environ.update(row.prepare(testcase))
+    environ.update(env or {})
+    return load_row(testcase, row, environ, start=start)
+
+
+def load_plugin(testcase, *args, env=None):
+    """`twistd finger ARGS` in this process: finger/tap.py's Options parse
+    ARGS and makeService builds the server, which is started (and stopped at
+    cleanup). Returns a Loaded; usage errors raise usage.UsageError."""
+    from finger import tap
+
+    log = logged(testcase)
+    patch_environ(testcase, {**FREE_PORTS, **(env or {})})
+    options = tap.Options()
+    options.parseOptions([str(arg) for arg in args])
+    loaded = Loaded(tap.makeService(options), log)
+    loaded.ports = start_application(testcase, loaded.app)
+    return loaded
+
+
+@defer.inlineCallbacks
+def start_plugin(testcase, *args, roles=("finger",), env=None, cwd=None, timeout=15):
+    """Run `twistd -n finger ARGS` for real (no pid file), as start_step
+    runs a tac; fires with the Server, `.ports` role -> port."""
+    environ = dict(FREE_PORTS)
+    environ.update(env or {})
+    srv = yield start(testcase, twistd_argv("-n", "--pidfile=", "finger", *map(str, args)),
+                      ready=rb"\w+ listening on \S+:(\d+)", env=environ, cwd=cwd, timeout=timeout)
+    for role in roles:
+        yield srv.wait_for(rf"\b{role} listening on \S+:\d+".encode(), timeout=timeout)
+    srv.ports = ports_of(srv.output)
+    return srv
+
+
+def page_parts(body):
+    """(the text of its <h1>, the text of its <p>) of a user's page."""
+    h1, p = (re.search(rf"<{tag}>(.*?)</{tag}>", body, re.S) for tag in ("h1", "p"))
+    return html.unescape(h1.group(1)), html.unescape(p.group(1))
+
+
+def user_links(body):
+    """[(href, text)] of the user list's links, the text unescaped."""
+    return [(href, html.unescape(text))
+            for href, text in re.findall(r'<li><a href="([^"]*)">(.*?)</a></li>', body)]
+
+
+def https_get(port, path, cafile, timeout=TIMEOUT):
+    """GET https://localhost:PORT/PATH with the standard library's TLS
+    client, which checks the server's certificate against `cafile`; fires
+    with (status code, body as text)."""
+
+    def get():
+        context = ssl.create_default_context(cafile=cafile)
+        connection = http.client.HTTPSConnection("localhost", port, context=context,
+                                                 timeout=timeout)
+        try:
+            connection.request("GET", path, headers={"Connection": "close"})
+            response = connection.getresponse()
+            return response.status, response.read().decode("utf-8")
+        finally:
+            connection.close()
+
+    return with_timeout(threads.deferToThread(get), timeout + 1, f"GET https://localhost:{port}{path}")
+
+
+@defer.inlineCallbacks
+def pb_call(port, method, *args, timeout=TIMEOUT):
+    """Call `method` on the Perspective Broker root object at 127.0.0.1:PORT
+    with Twisted's own PB client; fires with the answer, or with the
+    pb.RemoteError the server sent, once the connection is closed again."""
+    factory = pb.PBClientFactory()
+    endpoint = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=timeout)
+    broker = yield with_timeout(endpoint.connect(factory), timeout, "a PB connection")
+    closed = defer.Deferred()
+    broker.notifyOnDisconnect(lambda: closed.callback(None))
+    try:
+        root = yield with_timeout(factory.getRootObject(), timeout, "the PB root object")
+        answer = yield with_timeout(root.callRemote(method, *args), timeout, f"PB {method}{args!r}")
+    except pb.RemoteError as e:
+        answer = e
+    finally:
+        factory.disconnect()
+        yield with_timeout(closed, timeout, "the PB connection to close")
+    return answer
+
+
+class _Trickle(protocol.Protocol):
+    def connectionMade(self):
+        self.factory.open.add(self)
+        self.sending = task.LoopingCall(self.transport.write, b"x")
+        self.sending.start(self.factory.interval)
+
+    def connectionLost(self, reason):
+        self.sending.stop()
+        self.factory.open.discard(self)
+
+
+def trickling_server(testcase, interval):
+    """A server on 127.0.0.1 that sends one byte every `interval` seconds to
+    whoever connects, for ever (an upstream that holds a proxy's client);
+    its port. Its connections are dropped at cleanup."""
+    factory = protocol.Factory.forProtocol(_Trickle)
+    factory.interval, factory.open = interval, set()
+    factory.drop_all = lambda: abort_all(factory.open)
+    return serve(testcase, factory)

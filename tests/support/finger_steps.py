@@ -51,6 +51,8 @@ class Step(Row):
 ANSWERS = ("answers",)
 TAC = ("answers", "tac")
 PAGE_UNKNOWN = "No such user <p/> usage: site/user"  # steps 16, 17: getData's usage line
+# Steps 18 on: the text's web, XML-RPC and IRC front-ends (tests/test_finger_frontends.py).
+FRONT_ENDS = ("pages", "rpc2", "statusOf")
 
 STEPS = (
     Step("Finger01", "finger/finger01.py", None, roles=(), features=("refuses",)),
@@ -88,29 +90,42 @@ STEPS = (
     Step("Finger17", "finger/finger17.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
          roles=("finger", "web"), webUnknown=PAGE_UNKNOWN,
          features=TAC + ("statusFile", "page", "irc", "xmlrpc", "xmlrpcRun")),
-    # Steps 18-28, the organized finger, the plugin and the proxy: rows below.
-    # Users from finger/etc.users; no IRC bot in these runs.
+    # Steps 18-22, the organized finger and the proxy (FB's rows). Users from
+    # finger/etc.users; no IRC bot in the real runs. The features that are
+    # not test_finger.py's are tests/test_finger_frontends.py's.
     Step("Finger18", "finger/finger18.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "web"), features=ANSWERS),
+         roles=("finger", "web"), features=TAC + FRONT_ENDS + ("statusFile",)),
     Step("Finger19", "finger/finger19.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "web"), features=ANSWERS),
+         roles=("finger", "web"), features=TAC + FRONT_ENDS + ("statusFile",)),
     Step("Finger19a", "finger/finger19a.tac", (HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "setter", "web"), features=ANSWERS),
+         roles=("finger", "web", "setter"),
+         features=TAC + FRONT_ENDS + ("setter", "setterRun")),
     Step("Finger19b", "finger/finger19b.tac", ("argument: moshez", NO_SUCH_USER, "argument: zoë"),
-         roles=("finger", "web"), prepare=with_stand_in_finger, features=ANSWERS),
+         roles=("finger", "web"), prepare=with_stand_in_finger,
+         features=ANSWERS + FRONT_ENDS + ("program",)),
     Step("Finger19c", "finger/finger19c.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "web"), prepare=with_homes, features=ANSWERS),
+         roles=("finger", "web"), prepare=with_homes, features=ANSWERS + FRONT_ENDS + ("plan",)),
     Step("Finger20", "finger/finger20.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "web"), features=ANSWERS),
+         roles=("finger", "web"), features=TAC + FRONT_ENDS + ("rpc2Users", "statusFile")),
     Step("Finger21", "finger/finger21.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "web", "pb"), env={"FINGER_PB_PORT": "0"}, features=ANSWERS),
+         roles=("finger", "web", "pb"), env={"FINGER_PB_PORT": "0"},
+         features=TAC + FRONT_ENDS + ("rpc2Users", "pb", "pbClient")),
     Step("Finger22", "finger/finger22.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "web", "pb", "https"), prepare=with_certificate, features=ANSWERS),
-    # The organized finger's short tac; FINGER_CERT set turns HTTPS on. (FB: rows above
-    # from the old table, answers brought up to date with steps 19a, 19b as they are now.)
+         roles=("finger", "web", "https", "pb"), prepare=with_certificate,
+         features=ANSWERS + FRONT_ENDS + ("rpc2Users", "pb", "https")),
+    # The organized finger: finger.tac is the text's organized-finger.tac
+    # (HTTPS always, so a certificate), simple-finger.tac builds it from
+    # finger.makeService; the plugin is tested in tests/test_finger_frontends.py.
+    # (Steps 22 and finger.tac have the FingerProtocol of 21 and simple-finger.tac.)
     Step("FingerTac", "finger/finger.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
-         roles=("finger", "setter", "web", "https", "pb"), prepare=with_certificate,
-         features=ANSWERS),
+         roles=("finger", "web", "https", "pb"), prepare=with_certificate,
+         features=ANSWERS + FRONT_ENDS + ("rpc2Users", "pb", "https")),
+    Step("SimpleFinger", "finger/simple-finger.tac", (FILE_HAPPY, NO_SUCH_USER, TRES_BIEN),
+         roles=("finger", "web", "pb"), env={"FINGER_PB_PORT": "0"},
+         features=TAC + ("statusFile",)),
+    # The proxy answers USER@HOST: it has no answers of its own.
+    Step("FingerProxy", "finger/fingerproxy.tac", None, roles=("proxy",),
+         env={"FINGER_PROXY_PORT": "0"}, features=("proxy",)),
 )
 
 ANSWERING = tuple(row for row in STEPS if row.answers is not None)
