@@ -27,17 +27,18 @@ The plugin (`twistd finger`) is one program, not a row: PluginTest.
     python -m pytest -k Finger22FrontEnds
 """
 
-import errno
+import io
 import os
+import sys
+from unittest import mock
 from urllib.parse import quote
 
 from twisted.internet import defer, reactor
 from twisted.python import usage
-from twisted.spread import pb
 from twisted.trial.unittest import TestCase
 
 from finger import contract
-from tests.support import TestServerFactory, fetch, path, run_script, serve, temp_dir
+from tests.support import TestServerFactory, fetch, load_script, path, run_script, serve, temp_dir
 from tests.support.finger import (
     Unreadable, check_answers, dead_port, expected_bytes, factory_of, finger_query, http_get, https_get,
     load_plugin, load_prepared, load_row_with_irc, logged_text, make_certificate, page_parts,
@@ -333,6 +334,12 @@ class PlanChecks:
         homes = write_homes(temp_dir(self), plans)
         return load_prepared(self, self.row, {"FINGER_HOMES": homes}), homes
 
+    def test_FINGER_HOMES_that_is_no_directory_is_one_line(self):
+        e = self.assertRaises(SystemExit, load_prepared, self, self.row,
+                              {"FINGER_HOMES": path("finger/etc.users")})
+        self.assertRegex(e.code, r"^\S+: FINGER_HOMES must be a directory you can read, not '.*"
+                                 r"finger/etc\.users'$")
+
     @defer.inlineCallbacks
     def test_names_that_leave_the_homes_read_nothing(self):
         step, homes = self.homes({"moshez": "happy"})
@@ -482,10 +489,12 @@ class PluginTest(TestCase):
 
     @defer.inlineCallbacks
     def test_the_texts_front_ends_and_a_user_given(self):
-        step = load_plugin(self, *self.PORTS, "--user", "bob:at home", "--user", "moshez:out")
+        step = load_plugin(self, *self.PORTS, "--user", "bob:at home", "--user", "moshez:out",
+                           "--user", "bel:ring\x07\x1b[31mring")
         self.assertEqual(sorted(step.ports), ["finger", "pb", "web"])  # no setter unless asked
         yield check_answers(self, step.ports["finger"], {
-            "bob": "at home", "moshez": "out", "zoë": TRES_BIEN, "nobody": NO_SUCH_USER})
+            "bob": "at home", "moshez": "out", "zoë": TRES_BIEN, "nobody": NO_SUCH_USER,
+            "bel": "ring  [31mring"})
         code, ctype, body = yield http_get(step.url("/bob"))
         self.assertEqual(page_parts(body), ("bob", "at home"))
         got = yield pb_call(step.ports["pb"], "getUser", "moshez")
@@ -532,3 +541,36 @@ class PluginTest(TestCase):
         yield srv.stop()
         self.assertIn(b"Server Shut Down.", srv.output)
         self.assertNotIn(b"Traceback", srv.output)
+
+
+class PBClientOptionsTest(TestCase):
+    """fingerPBclient.py's command line, in this process (parse_args): the
+    port is --port, else FINGER_PB_PORT, else 8889; a bad value is blamed on
+    where it came from."""
+
+    def parse(self, environ, *argv):
+        with mock.patch.dict(os.environ, environ, clear=True):
+            return load_script("finger/fingerPBclient.py").parse_args(list(argv))
+
+    def test_port_wins_over_the_variable_which_wins_over_the_default(self):
+        self.assertEqual(self.parse({"FINGER_PB_PORT": "x"}, "--port", "1").port, 1)
+        self.assertEqual(self.parse({"FINGER_PB_PORT": "65535"}).port, 65535)
+        self.assertEqual(self.parse({}).port, 8889)
+        self.assertEqual(self.parse({}).user, "moshez")
+
+    def test_a_bad_variable_names_the_variable(self):
+        for bad in ("x", "0", "65536", "²", ""):
+            e = self.assertRaises(SystemExit, self.parse, {"FINGER_PB_PORT": bad})
+            self.assertEqual(e.code, f"fingerPBclient.py: FINGER_PB_PORT must be a port number "
+                                     f"from 1 to 65535, not {bad!r}")
+
+    def test_a_bad_option_is_a_usage_error(self):
+        for option, bad, why in (("--port", "x", "must be a port number from 1 to 65535"),
+                                 ("--timeout", "nan", "must be a number of seconds greater than 0"),
+                                 ("--timeout", "-1", "must be a number of seconds greater than 0")):
+            err = io.StringIO()
+            self.patch(sys, "stderr", err)
+            e = self.assertRaises(SystemExit, self.parse, {}, option, bad)
+            self.assertEqual(e.code, 2)
+            self.assertEqual(err.getvalue().splitlines()[-1],
+                             f"fingerPBclient.py: error: argument {option}: {why}, not {bad!r}")
