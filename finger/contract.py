@@ -532,7 +532,8 @@ def user(line):
 class LineReceiver(basic.LineReceiver):
     """basic.LineReceiver, as every finger step uses it: a bare LF ends a line
     too (nc sends one), a line over MAX_LENGTH bytes is answered "Query too
-    long", a half-close after the query still gets the answer."""
+    long", a half-close after the query still gets the answer, a bug past
+    the step's callbacks hangs up at once and is logged once."""
 
     delimiter = b"\n"
     MAX_LENGTH = 1024
@@ -545,6 +546,18 @@ class LineReceiver(basic.LineReceiver):
         self.setRawMode()
         self.pending = defer.maybeDeferred(getUser, user(line))
         return self.pending
+
+    def dataReceived(self, data):
+        asked = self.pending
+        super().dataReceived(data)
+        if self.pending is not asked:
+            # After the step's own callbacks: a bug in them (an answer that
+            # is no text) is logged once and the client hung up on at once.
+            self.pending.addErrback(self.unanswerable)
+
+    def unanswerable(self, failure):
+        internalError(failure)
+        self.transport.loseConnection()
 
     def rawDataReceived(self, data):
         pass

@@ -41,10 +41,10 @@ from finger import contract
 from tests.support import fetch, path, run, twistd_argv
 from tests.support.clients import Collector
 from tests.support.finger import (
-    ADDRESS_RE, FREE_PORTS, Broken, Held, Unreadable, busy_port, connect, factory_of, find_service,
-    listening, load_step, finger_log, logged, run_row, serve_site, serve_web, slow_finger,
-    stand_in_finger, start_application, start_step, stderr_lines, temp_dir, users_holder, without_dns,
-    write_users, xmlrpc_call,
+    ADDRESS_RE, FREE_PORTS, Broken, Held, Unreadable, busy_port, connect, dead_port, factory_of,
+    find_service, finger_log, listening, load_step, logged, run_row, serve_site, serve_web,
+    slow_finger, stand_in_finger, start_application, start_step, step_argv, stderr_lines, temp_dir,
+    users_holder, without_dns, write_users, xmlrpc_call,
 )
 from tests.support.finger_steps import STEPS
 from tests.support.spec import VersionSpec
@@ -331,6 +331,13 @@ class LineReceiverTest(TestCase):
         self.proto.connectionLost(Failure(error.ConnectionLost()))
         self.assertEqual(self.asked, ["moshez", "cancelled"])
 
+    def test_a_bug_past_the_step_s_callbacks_hangs_up_at_once_logged_once(self):
+        """getUser's answer is no text: writeResponse fails after onError."""
+        self.proto.dataReceived(b"moshez\r\n")
+        self.answer.callback(None)
+        self.assertTrue(self.transport.disconnecting)
+        self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 1)
+
     def test_a_line_too_long(self):
         self.proto.dataReceived(b"x" * 1025)
         self.assertEqual(self.transport.value(), b"Query too long\r\n")
@@ -559,7 +566,9 @@ PAGES = {
     "/~zo%C3%AB": "Très bien, merci\n".encode("utf-8"),
     "/~red": b"\x1b[31mred\x1b[0m alert\x07\n",
     "/~broken": 500,
+    "/~down": 500,
     "/~big": b"x" * (65 * 1024),
+    "/~bigger": b"x" * (100 * 1024),
 }
 
 
@@ -588,11 +597,16 @@ class PageTest(TestCase):
 
     @defer.inlineCallbacks
     def test_failures_are_one_line_per_site_and_cause(self):
-        for user in ("broken", "big", "broken", "big"):
-            yield self.assertFailure(contract.getPage(f"{self.site}/~{user}"), contract.Reported)
-        self.assertEqual(finger_log(self.events), [
+        dead = f"http://127.0.0.1:{dead_port(self)}"
+        # Two users for each site and cause: one line each.
+        for url in (self.site + "/~broken", self.site + "/~down", self.site + "/~big",
+                    self.site + "/~bigger", dead + "/~moshez", dead + "/~radix"):
+            yield self.assertFailure(contract.getPage(url), contract.Reported)
+        self.assertEqual(self.failures(), [
             f"cannot fetch a status from {self.site}: HTTP 500",
-            f"cannot fetch a status from {self.site}: a page over 65536 bytes"])
+            f"cannot fetch a status from {self.site}: a page over 65536 bytes",
+            f"cannot fetch a status from {dead}: Connection was refused by other side: "
+            f"111: Connection refused."])
 
     @defer.inlineCallbacks
     def test_a_server_that_never_answers(self):
@@ -901,24 +915,41 @@ class TacContract:
 globals().update(ContractSpec.makeTestCaseClasses())
 
 
+class ScriptOptionsTest(TestCase):
+    """A script's --port, as the contract reads it for every script."""
+
+    @defer.inlineCallbacks
+    def test_port_wins_over_finger_port(self):
+        srv = yield start_step(self, "finger/finger02.py", env={"FINGER_PORT": "²"},
+                               args=("--port", "0"))
+        self.assertNotEqual(srv.ports["finger"], 0)
+
+    @defer.inlineCallbacks
+    def test_a_bad_port_is_a_usage_error(self):
+        out, err, code = yield run(step_argv("finger/finger02.py", "--port", "²"), env=FREE_PORTS)
+        self.assertEqual((out, stderr_lines(err), code), (b"", [
+            "usage: finger02.py [-h] [--port PORT]",
+            f"finger02.py: error: argument --port: {PORT_WHY}"], 2))
+
+
 class TwistdContractTest(TestCase):
-    """What a tac's one line becomes under real twistd: exit 1 and the line
-    on standard error, for a bad value and for a port in use."""
+    """What a tac's one line becomes under real twistd: exit 1, the line, no
+    traceback, for a bad value (on standard error, as the tac loads) and for
+    a port in use (in twistd's log, where standard error goes once it runs)."""
 
     @defer.inlineCallbacks
     def test_a_bad_value_and_a_port_in_use(self):
-        argv = twistd_argv("-n", "--pidfile=", "-y", path("finger/finger11.tac"))
+        argv = twistd_argv("-n", "--pidfile=", "-y", path("finger/finger14.tac"))
         port = busy_port(self)
-        said = []
-        for env in ({"FINGER_PORT": "²"}, {"FINGER_PORT": str(port)}):
+        missing = os.path.join(temp_dir(self), "users")
+        runs = []
+        for env in ({"FINGER_USERS_FILE": missing}, {"FINGER_PORT": str(port)}):
             out, err, code = yield run(argv, env=dict(FREE_PORTS, **env))
             self.assertNotIn(b"Traceback", out + err)
-            # The bad value stops the load, on standard error; the port in
-            # use stops the start, in twistd's log (stderr is logged there).
-            said.append((stderr_lines(err) + out.decode("utf-8").splitlines()[-1:], code))
-        self.assertEqual([(lines[0], code) for lines, code in said],
-                         [(f"finger11.tac: FINGER_PORT {PORT_WHY}", 1),
-                          (said[1][0][0], 1)])
-        self.assertTrue(said[1][0][0].endswith(
-            f" [stderr#error] finger11.tac: finger cannot listen on 127.0.0.1:{port}: "
-            f"[Errno 98] Address already in use"), said[1])
+            runs.append((stderr_lines(err), (out.decode("utf-8").splitlines() or [""])[-1], code))
+        (err, _, code), (err2, last, code2) = runs
+        self.assertEqual((err, code), ([f"finger14.tac: FINGER_USERS_FILE: cannot read {missing!r}: "
+                                        f"No such file or directory"], 1))
+        self.assertEqual((err2, code2), ([], 1))
+        self.assertTrue(last.endswith(f" [stderr#error] finger14.tac: finger cannot listen on "
+                                      f"127.0.0.1:{port}: [Errno 98] Address already in use"), last)
