@@ -578,13 +578,13 @@ else:
 """
 
 
-def stand_in_finger(testcase):
-    """A directory holding an executable `finger` (STAND_IN_SOURCE). Put it
-    first on PATH."""
+def stand_in_finger(testcase, source=STAND_IN_SOURCE):
+    """A directory holding an executable `finger` (`source`, by default
+    STAND_IN_SOURCE). Put it first on PATH."""
     directory = temp_dir(testcase)
     program = os.path.join(directory, "finger")
     with open(program, "w", encoding="utf-8") as f:
-        f.write(STAND_IN_SOURCE.format(python=sys.executable))
+        f.write(source.format(python=sys.executable))
     os.chmod(program, 0o755)
     return directory
 
@@ -792,11 +792,7 @@ def slow_finger(testcase):
     """A directory holding a `finger` that sleeps for a minute, and the
     function gone() that fires (bounded) once it has run and is no more:
     killed and reaped."""
-    directory = temp_dir(testcase)
-    program = os.path.join(directory, "finger")
-    with open(program, "w", encoding="utf-8") as f:
-        f.write(SLOW_FINGER_SOURCE.format(python=sys.executable))
-    os.chmod(program, 0o755)
+    directory = stand_in_finger(testcase, SLOW_FINGER_SOURCE)
     pidfile = os.path.join(directory, "pid")
 
     def dead():
