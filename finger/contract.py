@@ -134,7 +134,8 @@ def interface(text):
     try:
         socket.getaddrinfo(text, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise ValueError(f"must be an address of this machine, such as 127.0.0.1, not {text!r}") from None
+        raise ValueError(f"must be an address of this machine, such as 127.0.0.1, "
+                         f"not {text!r}") from None
     return text
 
 
@@ -160,8 +161,10 @@ VARIABLES.update({
     "FINGER_MAX_FILE": ("1048576", count, "bytes of the users file read"),
     "FINGER_RELOAD": ("30", seconds, "seconds between two reads of the users file"),
     "FINGER_PROXY_TIMEOUT": ("10", seconds, "seconds the proxy waits for an answer"),
-    "FINGER_WEB_PREFIX": ("http://livejournal.com/~", webPrefix, "step 10: a status is this URL + user"),
-    "FINGER_IRC_SERVER": ("irc.libera.chat:6667", hostAndPort, "HOST:PORT of the bot's IRC server; empty: no bot"),
+    "FINGER_WEB_PREFIX": ("http://livejournal.com/~", webPrefix,
+                          "step 10: a status is this URL + user"),
+    "FINGER_IRC_SERVER": ("irc.libera.chat:6667", hostAndPort,
+                          "HOST:PORT of the bot's IRC server; empty: no bot"),
     "FINGER_IRC_NICK": ("fingerbot", nickname, "the bot's nickname"),
 })
 
@@ -185,9 +188,12 @@ def checkSettings():
 
 def environmentHelp(variables=VARIABLES, **defaults):
     """What --help says about the variables, one a line: each with its
-    default (a port's given in `defaults`) and its meaning."""
-    return "environment:\n" + "\n".join(
-        f"  {v}={defaults.get(v) or VARIABLES[v][0]}".ljust(30) + "  " + VARIABLES[v][2] for v in variables)
+    default (a port's given in `defaults`, else the step's) and its meaning."""
+    lines = ["environment:"]
+    for v in variables:
+        default = defaults.get(v) or VARIABLES[v][0] or "(the step's)"
+        lines.append(f"  {v}={default}".ljust(30) + "  " + VARIABLES[v][2])
+    return "\n".join(lines)
 
 
 def existing(variable, default, isDirectory=False):
@@ -369,7 +375,8 @@ def _scriptOptions(text):
     parser = argparse.ArgumentParser(
         prog=program(), description=doc.splitlines()[0] if doc else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=environmentHelp(SCRIPT_VARIABLES, FINGER_PORT=text.split(":")[1]) + "\nSee finger/README.md.")
+        epilog=environmentHelp(SCRIPT_VARIABLES, FINGER_PORT=text.split(":")[1])
+        + "\nSee finger/README.md.")
     parser.add_argument("--port", help="the port to listen on; 0 for a free one")
     args = parser.parse_args()
     if args.port is not None:
@@ -598,7 +605,8 @@ def settable(setter):
     sent = f"{len(lines)} line" + "s" * (len(lines) != 1)
     why = None
     if getattr(setter.transport, "expired", False):
-        why = f"silent for {setter.transport.factory.timeout:g} seconds (FINGER_TIMEOUT) after {sent}"
+        timeout = setter.transport.factory.timeout
+        why = f"silent for {timeout:g} seconds (FINGER_TIMEOUT) after {sent}"
     elif getattr(setter, "tooLong", False):
         why = f"a line over {setter.MAX_LENGTH} bytes"
     elif len(lines) != 2:
@@ -631,7 +639,8 @@ class Users(dict):
 
     def __setitem__(self, user, status):
         if user not in self and len(self) >= self.limit:
-            warnOnce(f"setter: {self.limit} users already (FINGER_MAX_USERS): new users are refused")
+            warnOnce(f"setter: {self.limit} users already (FINGER_MAX_USERS): "
+                     f"new users are refused")
             return
         super().__setitem__(user, status)
 
@@ -829,14 +838,16 @@ def getPage(url, timeout=10):
         body = _Body(site)
         response.deliverBody(body)
         if response.code == 200:
-            return body.done.addCallback(lambda page: clean(page.decode("utf-8", "replace")).strip())
+            return body.done.addCallback(
+                lambda page: clean(page.decode("utf-8", "replace")).strip())
         body.done.addErrback(lambda failure: None).cancel()  # the body is not wanted
         if response.code == 404:
             return NO_SUCH_USER
         raise Reported(warnOnce(f"cannot fetch a status from {site}: HTTP {response.code}"))
 
     def timedOut(failure, timeout):
-        raise Reported(warnOnce(f"cannot fetch a status from {site}: no answer within {timeout:g} s"))
+        raise Reported(warnOnce(f"cannot fetch a status from {site}: "
+                                f"no answer within {timeout:g} s"))
 
     def failed(failure):
         if failure.check(Reported, defer.CancelledError):
@@ -910,7 +921,8 @@ class Request(server.Request):
         if self.startedWriting:
             self.finish()
         else:
-            pages.errorPage(http.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, "Please try again later.").render(self)
+            pages.errorPage(http.INTERNAL_SERVER_ERROR, INTERNAL_ERROR,
+                            "Please try again later.").render(self)
 
     def render(self, resrc):
         try:

@@ -57,7 +57,7 @@ def environ(**values):
     return mock.patch.dict(os.environ, values)
 
 
-# --- the configuration ----------------------------------------------------------------
+# --- the configuration --------------------------------------------------------------------
 
 BAD_VALUES = (
     ("FINGER_PORT", "²", "must be a port number from 0 to 65535, not '²'"),
@@ -91,7 +91,8 @@ class ConfigurationTest(TestCase):
             with environ(**{variable: value}), self.assertRaises(SystemExit) as caught:
                 contract.checkSettings()
             said.append(str(caught.exception.code))
-        self.assertEqual(said, [f"finger12.tac: {variable} {why}" for variable, value, why in BAD_VALUES])
+        self.assertEqual(said, [f"finger12.tac: {variable} {why}"
+                                for variable, value, why in BAD_VALUES])
 
     def test_good_values(self):
         with environ(FINGER_PORT="00079", FINGER_IFACE="localhost", FINGER_TIMEOUT="0.5",
@@ -112,7 +113,8 @@ class ConfigurationTest(TestCase):
         with environ():
             os.environ.pop("FINGER_WEB_PORT", None)
             os.environ.pop("FINGER_IFACE", None)
-            self.assertEqual(contract.description("tcp:8000", "web"), "tcp:8000:interface=127.0.0.1")
+            self.assertEqual(contract.description("tcp:8000", "web"),
+                             "tcp:8000:interface=127.0.0.1")
 
     def test_a_users_file_that_is_not_a_regular_file_is_refused_at_start(self):
         """Issue 18, item 10: a FIFO given at start-up hung twistd before it
@@ -140,7 +142,8 @@ class ConfigurationTest(TestCase):
         self.assertEqual(caught.exception.code, 0)
         lines = "".join(out).splitlines()
         for line in ("  FINGER_PORT=1079              the finger port (0: a free one)",
-                     "  FINGER_TIMEOUT=60             seconds a connection may last, whatever it does",
+                     "  FINGER_TIMEOUT=60             "
+                     "seconds a connection may last, whatever it does",
                      "  FINGER_MAX_BYTES=65536        bytes a client may send on one connection"):
             self.assertIn(line, lines)
         every = contract.environmentHelp().splitlines()
@@ -196,7 +199,7 @@ class ListeningTest(TestCase):
             error.ConnectionRefusedError)
 
 
-# --- every connection: Guard -----------------------------------------------------------------
+# --- every connection: Guard --------------------------------------------------------------
 
 class GuardTest(TestCase):
     """Every port's factory is wrapped in Guard: a deadline for the whole
@@ -251,7 +254,8 @@ class GuardTest(TestCase):
     def pbPort(self, **env):
         """Step 21's PB port as twistd serves it, on this test's clock."""
         self.patch(components, "ALLOW_DUPLICATES", True)  # steps 19 on register adapters
-        guard = listening(load_step("finger/finger21.tac", dict(FINGER_PB_PORT="0", **env)))["pb"].factory
+        application = load_step("finger/finger21.tac", dict(FINGER_PB_PORT="0", **env))
+        guard = listening(application)["pb"].factory
         self.assertIsInstance(guard, contract.Guard)
         guard.clock = self.clock
         wrapper, transport = connect(guard)
@@ -279,7 +283,7 @@ class GuardTest(TestCase):
         self.assertTrue(transport.disconnected)
 
 
-# --- the finger protocol: LineReceiver -------------------------------------------------------
+# --- the finger protocol: LineReceiver ----------------------------------------------------
 
 class LineReceiverTest(TestCase):
     """contract.LineReceiver, through step 11's FingerProtocol."""
@@ -345,7 +349,7 @@ class LineReceiverTest(TestCase):
         self.assertEqual(self.asked, [])
 
 
-# --- the setter and the users ------------------------------------------------------------------
+# --- the setter and the users -------------------------------------------------------------
 
 class SetterTest(TestCase):
     """contract.settable and contract.Users, through step 12's setter on a
@@ -426,7 +430,7 @@ class SetterTest(TestCase):
                          ["setter: 4 users already (FINGER_MAX_USERS): new users are refused"])
 
 
-# --- the users file ----------------------------------------------------------------------------
+# --- the users file -----------------------------------------------------------------------
 
 class StatusFileTest(TestCase):
     """contract.statusFile: good lines as text, anything else logged once,
@@ -435,7 +439,8 @@ class StatusFileTest(TestCase):
     def setUp(self):
         self.patch(contract, "_warned", set())
         self.events = logged(self)
-        self.name = write_users(self, "# the users\nmoshez: happy and well\n\nzoë: Très bien\x1b[1m\n")
+        self.name = write_users(
+            self, "# the users\nmoshez: happy and well\n\nzoë: Très bien\x1b[1m\n")
 
     def read(self):
         with contract.statusFile(self.name) as f:
@@ -490,12 +495,13 @@ class StatusFileTest(TestCase):
         os.mkdir(self.name)
         self.assertEqual(self.read(), before)
         self.assertEqual(self.warnings(), [
-            f"cannot read {self.name}: over 100 bytes (FINGER_MAX_FILE); the users read before stay",
+            f"cannot read {self.name}: over 100 bytes (FINGER_MAX_FILE); "
+            f"the users read before stay",
             f"cannot read {self.name}: No such file or directory; the users read before stay",
             f"cannot read {self.name}: not a regular file; the users read before stay"])
 
 
-# --- a program: getProcessOutput -----------------------------------------------------------------
+# --- a program: getProcessOutput ----------------------------------------------------------
 
 class ProgramTest(TestCase):
     """contract.getProcessOutput with a stand-in finger first on PATH."""
@@ -559,7 +565,7 @@ class ProgramTest(TestCase):
         self.assertEqual(finger_log(self.events), [])
 
 
-# --- a web page: getPage ---------------------------------------------------------------------------
+# --- a web page: getPage ------------------------------------------------------------------
 
 PAGES = {
     "/~moshez": b"Happy and well\n",
@@ -632,7 +638,7 @@ class PageTest(TestCase):
         self.assertEqual([e for e in self.events if e["log_level"] > LogLevel.warn], [])
 
 
-# --- the IRC bot: IRCClient ------------------------------------------------------------------------
+# --- the IRC bot: IRCClient ---------------------------------------------------------------
 
 class IRCTest(TestCase):
     """contract.IRCClient, through step 16's IRCReplyBot on a StringTransport."""
@@ -677,7 +683,7 @@ class IRCTest(TestCase):
         self.assertEqual(type(bot), service.Service)
 
 
-# --- the web: Site, Request, HTTPChannel ----------------------------------------------------------
+# --- the web: Site, Request, HTTPChannel --------------------------------------------------
 
 class WebTest(TestCase):
     """contract.Site as every step's web port serves it (behind Guard), with
@@ -750,7 +756,7 @@ class WebTest(TestCase):
         self.assertEqual([e for e in self.events if "log_failure" in e], [])
 
 
-# --- XML-RPC -------------------------------------------------------------------------------------
+# --- XML-RPC ------------------------------------------------------------------------------
 
 def post(port, body):
     return fetch(port, send=b"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\n"
@@ -807,7 +813,7 @@ class XMLRPCTest(TestCase):
         self.flushLoggedErrors(RuntimeError)
 
 
-# --- the rows every step that listens passes -------------------------------------------------------
+# --- the rows every step that listens passes ----------------------------------------------
 
 BAD = {"FINGER_TIMEOUT": "0", "FINGER_IFACE": "::g"}
 WHY = {"FINGER_TIMEOUT": "must be a number of seconds greater than 0, not '0'",
@@ -948,7 +954,8 @@ class TwistdContractTest(TestCase):
             self.assertNotIn(b"Traceback", out + err)
             runs.append((stderr_lines(err), (out.decode("utf-8").splitlines() or [""])[-1], code))
         (err, _, code), (err2, last, code2) = runs
-        self.assertEqual((err, code), ([f"finger14.tac: FINGER_USERS_FILE: cannot read {missing!r}: "
+        self.assertEqual((err, code), ([f"finger14.tac: FINGER_USERS_FILE: "
+                                        f"cannot read {missing!r}: "
                                         f"No such file or directory"], 1))
         self.assertEqual((err2, code2), ([], 1))
         self.assertTrue(last.endswith(f" [stderr#error] finger14.tac: finger cannot listen on "
