@@ -358,7 +358,7 @@ class Announced:
         self.role = role
 
     def listen(self, factory):
-        endpoint = endpoints.serverFromString(reactor, self.description)
+        endpoint = serverEndpoint(self.description)
         port = listening(endpoint.listen(Guard(factory)), self.role, _where(self.description))
         print(addressLine(self.role, port), flush=True)
         return defer.succeed(port)
