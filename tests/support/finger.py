@@ -69,6 +69,9 @@ FREE_PORTS = {
     "FINGER_PORT": "0",
     "FINGER_SETTER_PORT": "0",
     "FINGER_WEB_PORT": "0",
+    "FINGER_PB_PORT": "0",
+    "FINGER_HTTPS_PORT": "0",
+    "FINGER_PROXY_PORT": "0",
     "FINGER_IRC_SERVER": "",
 }
 
@@ -200,9 +203,10 @@ def start_application(testcase, application):
     """Start a loaded application's services; return role -> port, from the
     ports its ListeningServices hold. Stopped at cleanup."""
     top = service.IService(application)
+    # Registered first: a port that cannot be bound leaves the others bound.
+    testcase.addCleanup(top.stopService)
     top.privilegedStartService()
     top.startService()
-    testcase.addCleanup(top.stopService)
     return {role: s.port.getHost().port for role, s in listening(application).items()}
 
 
@@ -222,11 +226,12 @@ class Loaded:
 
 
 def load_row(testcase, row, env=None, start=True):
-    """Load a row's tac in this process as twistd -y does, with FREE_PORTS
-    and `env` in the environment until the test ends, and start it (unless
-    start=False; it is stopped at cleanup). Returns a Loaded."""
+    """Load a row's tac in this process as twistd -y does, with FREE_PORTS,
+    the row's env and `env` in the environment until the test ends, and
+    start it (unless start=False; it is stopped at cleanup). Returns a
+    Loaded."""
     log = logged(testcase)
-    patch_environ(testcase, {**FREE_PORTS, **(env or {})})
+    patch_environ(testcase, {**FREE_PORTS, **row.env, **(env or {})})
     with tacAdapters():
         loaded = Loaded(service.loadApplication(path(row.rel), "python"), log)
     if start:
