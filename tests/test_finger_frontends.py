@@ -41,7 +41,7 @@ from finger import contract
 from tests.support import TestServerFactory, fetch, load_script, path, run_script, serve, temp_dir
 from tests.support.finger import (
     Unreadable, check_answers, dead_port, expected_bytes, factory_of, finger_query, http_get, https_get,
-    load_plugin, load_prepared, load_row_with_irc, logged_text, make_certificate, page_parts,
+    listening, load_plugin, load_prepared, load_row_with_irc, logged_text, make_certificate, page_parts,
     pb_call, send_half_closed, set_status, start_plugin, start_row, trickling_server, user_links,
     wait_for_log, write_homes, write_users, xmlrpc_call,
 )
@@ -521,8 +521,9 @@ class PluginTest(TestCase):
 
     def test_a_port_in_use_is_one_line(self):
         busy = dead_port(self)
-        e = self.assertRaises(contract.CannotListen, load_plugin, self, "--port", busy,
-                              "--web-port", 0, "--pbport", 0, "--ircserver", "")
+        step = load_plugin(self, "--port", busy, "--ircserver", "", start=False)
+        e = self.assertRaises(contract.CannotListen,
+                              listening(step.app)["finger"].privilegedStartService)
         self.assertRegex(str(e.code), rf"^\S+: finger cannot listen on 127\.0\.0\.1:{busy}: ")
 
     def test_a_bad_option_is_a_usage_error(self):

@@ -861,10 +861,11 @@ def load_prepared(testcase, row, env=None, start=True):
     return load_row(testcase, row, environ, start=start)
 
 
-def load_plugin(testcase, *args, env=None):
+def load_plugin(testcase, *args, env=None, start=True):
     """`twistd finger ARGS` in this process: finger/tap.py's Options parse
-    ARGS and makeService builds the server, which is started (and stopped at
-    cleanup). Returns a Loaded; usage errors raise usage.UsageError."""
+    ARGS and makeService builds the server, which is started (unless
+    start=False; stopped at cleanup). Returns a Loaded; usage errors raise
+    usage.UsageError."""
     from finger import tap
 
     log = logged(testcase)
@@ -872,7 +873,8 @@ def load_plugin(testcase, *args, env=None):
     options = tap.Options()
     options.parseOptions([str(arg) for arg in args])
     loaded = Loaded(tap.makeService(options), log)
-    loaded.ports = start_application(testcase, loaded.app)
+    if start:
+        loaded.ports = start_application(testcase, loaded.app)
     return loaded
 
 
