@@ -56,7 +56,7 @@ FRONT_ENDS = ("pages", "rpc2", "statusOf")
 
 STEPS = (
     Step("Finger01", "finger/finger01.py", None, roles=(), features=("refuses",)),
-    Step("Finger02", "finger/finger02.py", None, env={"FINGER_TIMEOUT": "1"},
+    Step("Finger02", "finger/finger02.py", None, env={"FINGER_TIMEOUT": "0.5"},
          features=("holds",)),
     Step("Finger03", "finger/finger03.py", (CLOSED, CLOSED, CLOSED), tooLong=CLOSED,
          features=ANSWERS + ("closesAtOnce",)),
