@@ -22,7 +22,6 @@ twistd run shows that such a tac exits 1 with the one line.
 """
 
 import os
-import socket
 import sys
 import threading
 import time
@@ -35,26 +34,21 @@ from twisted.logger import LogLevel
 from twisted.python import components
 from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
-from twisted.web import server
 
 from finger import contract
 from tests.support import fetch, path, run, twistd_argv
 from tests.support.clients import Collector
 from tests.support.finger import (
     ADDRESS_RE, FREE_PORTS, Broken, Held, Unreadable, busy_port, connect, dead_port, factory_of,
-    find_service, finger_log, listening, load_step, logged, run_row, serve_site, serve_web,
-    slow_finger, stand_in_finger, start_application, start_step, step_argv, stderr_lines, temp_dir,
-    users_holder, without_dns, write_users, xmlrpc_call,
+    find_service, finger_log, listening, load_step, logged, patch_environ, post_rpc2, run_row,
+    serve_site, serve_web, slow_finger, stand_in_finger, start_application, start_step, step_argv,
+    stderr_lines, temp_dir, users_holder, without_dns, write_users, xmlrpc_call,
 )
 from tests.support.finger_steps import STEPS
 from tests.support.spec import VersionSpec
 from tests.support.waiting import poll, with_timeout
 
 HTTP_GET = b"GET /%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n"
-
-
-def environ(**values):
-    return mock.patch.dict(os.environ, values)
 
 
 # --- the configuration --------------------------------------------------------------------
@@ -88,14 +82,14 @@ class ConfigurationTest(TestCase):
     def test_a_bad_value_is_one_line_naming_the_program_and_the_variable(self):
         said = []
         for variable, value, why in BAD_VALUES:
-            with environ(**{variable: value}), self.assertRaises(SystemExit) as caught:
+            with mock.patch.dict(os.environ, {variable: value}), self.assertRaises(SystemExit) as caught:
                 contract.checkSettings()
             said.append(str(caught.exception.code))
         self.assertEqual(said, [f"finger12.tac: {variable} {why}"
                                 for variable, value, why in BAD_VALUES])
 
     def test_good_values(self):
-        with environ(FINGER_PORT="00079", FINGER_IFACE="localhost", FINGER_TIMEOUT="0.5",
+        with mock.patch.dict(os.environ, FINGER_PORT="00079", FINGER_IFACE="localhost", FINGER_TIMEOUT="0.5",
                      FINGER_IRC_SERVER="", FINGER_IRC_NICK="finger_bot"):
             contract.checkSettings()
             self.assertEqual([contract.setting(v) for v in (
@@ -104,13 +98,13 @@ class ConfigurationTest(TestCase):
                 [79, "localhost", 0.5, "", "finger_bot", 10000])
 
     def test_where_a_step_listens(self):
-        with environ(FINGER_PORT="1079", FINGER_SETTER_PORT="0", FINGER_IFACE="0.0.0.0"):
+        with mock.patch.dict(os.environ, FINGER_PORT="1079", FINGER_SETTER_PORT="0", FINGER_IFACE="0.0.0.0"):
             self.assertEqual(contract.description("tcp:79", "finger"),
                              "tcp:1079:interface=0.0.0.0")
             # The setter listens where the text says: on 127.0.0.1 only.
             self.assertEqual(contract.description("tcp:1079:interface=127.0.0.1", "setter"),
                              "tcp:0:interface=127.0.0.1")
-        with environ():
+        with mock.patch.dict(os.environ):
             os.environ.pop("FINGER_WEB_PORT", None)
             os.environ.pop("FINGER_IFACE", None)
             self.assertEqual(contract.description("tcp:8000", "web"),
@@ -124,7 +118,7 @@ class ConfigurationTest(TestCase):
         os.mkfifo(fifo)
         said = []
         for name in (fifo, directory, os.path.join(directory, "missing")):
-            with environ(FINGER_USERS_FILE=name), self.assertRaises(SystemExit) as caught:
+            with mock.patch.dict(os.environ, FINGER_USERS_FILE=name), self.assertRaises(SystemExit) as caught:
                 contract.usersFile()
             said.append(str(caught.exception.code))
         self.assertEqual(said, [
@@ -161,7 +155,7 @@ class ListeningTest(TestCase):
 
     def test_the_address_line_names_the_address_bound_and_the_real_port(self):
         events = logged(self)
-        with environ(FINGER_SETTER_PORT="0", FINGER_IFACE="localhost"):
+        with mock.patch.dict(os.environ, FINGER_SETTER_PORT="0", FINGER_IFACE="localhost"):
             svc = contract.service("tcp:1079", protocol.Factory.forProtocol(Collector), "setter")
         svc.startService()
         self.addCleanup(svc.stopService)
@@ -174,7 +168,7 @@ class ListeningTest(TestCase):
 
     def test_a_port_in_use_is_one_line_naming_the_role(self):
         port = busy_port(self)
-        with environ(FINGER_WEB_PORT=str(port)):
+        with mock.patch.dict(os.environ, FINGER_WEB_PORT=str(port)):
             svc = contract.service("tcp:8000", protocol.Factory.forProtocol(Collector), "web")
         with self.assertRaises(contract.CannotListen) as caught:
             svc.privilegedStartService()
@@ -187,7 +181,7 @@ class ListeningTest(TestCase):
 
     @defer.inlineCallbacks
     def test_stopping_stops_listening(self):
-        with environ(FINGER_PORT="0"):
+        with mock.patch.dict(os.environ, FINGER_PORT="0"):
             svc = contract.service("tcp:79", protocol.Factory.forProtocol(Collector))
         svc.startService()
         port = svc.port.getHost().port
@@ -210,7 +204,7 @@ class GuardTest(TestCase):
         self.clock = task.Clock()
 
     def guarded(self, factory, **env):
-        with environ(FINGER_TIMEOUT="60", FINGER_MAX_BYTES="1000", **env):
+        with mock.patch.dict(os.environ, FINGER_TIMEOUT="60", FINGER_MAX_BYTES="1000", **env):
             return connect(contract.Guard(factory, self.clock))
 
     def test_the_deadline_holds_whatever_the_client_does(self):
@@ -488,7 +482,7 @@ class StatusFileTest(TestCase):
         before = self.read()
         with open(self.name, "w", encoding="utf-8") as f:
             f.write("moshez: " + "x" * 200 + "\n")
-        with environ(FINGER_MAX_FILE="100"):
+        with mock.patch.dict(os.environ, FINGER_MAX_FILE="100"):
             self.assertEqual(self.read(), before)
         os.unlink(self.name)
         self.assertEqual(self.read(), before)
@@ -511,9 +505,7 @@ class ProgramTest(TestCase):
         self.events = logged(self)
 
     def onPath(self, directory):
-        patcher = environ(PATH=directory + os.pathsep + os.environ.get("PATH", ""))
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        patch_environ(self, {"PATH": directory + os.pathsep + os.environ.get("PATH", "")})
 
     @defer.inlineCallbacks
     def test_the_output_as_text_and_stderr_logged(self):
@@ -527,7 +519,7 @@ class ProgramTest(TestCase):
     def test_only_a_plain_name_reaches_the_program(self):
         ran = os.path.join(temp_dir(self), "ran")
         self.onPath(stand_in_finger(self))
-        with environ(FINGER_STAND_IN_LOG=ran):
+        with mock.patch.dict(os.environ, FINGER_STAND_IN_LOG=ran):
             for name in ("-l", "moshez@example.com", "a b", "../x", ""):
                 self.assertEqual((yield contract.getProcessOutput("finger", [name])),
                                  "No such user")
@@ -535,10 +527,7 @@ class ProgramTest(TestCase):
 
     @defer.inlineCallbacks
     def test_no_program(self):
-        self.onPath(temp_dir(self))
-        patcher = environ(PATH=temp_dir(self))
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        patch_environ(self, {"PATH": temp_dir(self)})
         for _ in range(2):
             self.assertEqual((yield contract.getProcessOutput("finger", ["moshez"])),
                              "No finger program on this server")
@@ -650,7 +639,7 @@ class IRCTest(TestCase):
         fingerService.startService()  # reads the users file
         self.addCleanup(fingerService.stopService)
         factory = fingerService.getIRCBot("fingerbot")
-        with environ(FINGER_IRC_SERVER="127.0.0.1:6667"):
+        with mock.patch.dict(os.environ, FINGER_IRC_SERVER="127.0.0.1:6667"):
             self.assertIsInstance(contract.ircClient("tcp:irc.freenode.org:6667", factory),
                                   service.Service)
         self.bot, self.transport = connect(factory)
@@ -678,7 +667,7 @@ class IRCTest(TestCase):
     def test_no_server_no_bot(self):
         factory = protocol.ClientFactory()
         factory.nickname = "fingerbot"
-        with environ(FINGER_IRC_SERVER=""):
+        with mock.patch.dict(os.environ, FINGER_IRC_SERVER=""):
             bot = contract.ircClient("tcp:irc.freenode.org:6667", factory)
         self.assertEqual(type(bot), service.Service)
 
@@ -758,11 +747,6 @@ class WebTest(TestCase):
 
 # --- XML-RPC ------------------------------------------------------------------------------
 
-def post(port, body):
-    return fetch(port, send=b"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\n"
-                            b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-
-
 class XMLRPCTest(TestCase):
     """contract.XMLRPC, through step 17's /RPC2, with xmlrpc.client and raw
     POSTs over loopback."""
@@ -781,7 +765,7 @@ class XMLRPCTest(TestCase):
         a call, was HTTP 500 and an AttributeError traceback in the log."""
         for body in (b"<?xml version='1.0'?><methodCall><params/></methodCall>",
                      xmlrpc.client.dumps(("moshez",), methodresponse=True).encode("utf-8")):
-            got = yield post(self.port, body)
+            got = yield post_rpc2(self.port, body)
             head, answer = got.split(b"\r\n\r\n", 1)
             self.assertTrue(head.startswith(b"HTTP/1.0 200 OK\r\n"), head)
             with self.assertRaises(xmlrpc.client.Fault) as caught:

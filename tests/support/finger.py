@@ -636,6 +636,7 @@ def with_stand_in_finger(testcase):
 STATUS_PAGES = {
     "/~moshez": "Happy and well\n".encode("utf-8"),
     "/~zo%C3%AB": "Très bien, merci\n".encode("utf-8"),
+    "/~lines": "Très bien,\nmerci\x1b[31m\n".encode("utf-8"),
     "/~broken": 500,
     "/~big": b"x" * (70 * 1024),  # over getPage's 64 KiB
 }
@@ -963,3 +964,10 @@ def trickling_server(testcase, interval):
     factory.interval, factory.open = interval, set()
     factory.drop_all = lambda: abort_all(factory.open)
     return serve(testcase, factory)
+
+
+def post_rpc2(port, body):
+    """POST `body` (bytes, as is: any XML, or none) to /RPC2 with HTTP/1.0;
+    fire with every byte of the answer."""
+    return fetch(port, send=b"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\n"
+                            b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
