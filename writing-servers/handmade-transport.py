@@ -1,8 +1,8 @@
 """Writing a new transport type: a hand-made port and transport.
 
-"Writing Servers", part 2, "Writing New Transport Types" (the old howto
-../shared/tutorial/004_...). No original file: the howto describes the
-two classes and leaves them to you.
+"Writing Servers in Twisted", Twisted's old howto: its part "Writing New
+Transport Types". No original file: the howto describes the two classes
+and leaves them to you.
 
     python writing-servers/handmade-transport.py --poetry-port 10000 --finger-port 1079
     python twisted-client/get-poetry.py --no-transform 10000   (in another terminal)
@@ -25,7 +25,9 @@ close to doWrite, once the answer has gone.
 The point: the protocols are unchanged. Part 11's PoetryProtocol
 (twisted-server/fastpoetry-1.0.py) and finger step 7's FingerProtocol
 (finger/finger07.py) are imported as they are and run on these classes,
-not on Twisted's TCP; clients cannot tell the difference.
+not on Twisted's TCP; clients cannot tell the difference. (Step 7, like
+the text's listing, listens and runs the reactor at its top level, so
+only its imports and classes are run here: definitions().)
 
 Departures from the howto: getPeer returns an IPv4Address, not an
 ('INET', host, port) tuple; no pickling (__getstate__): applications are
