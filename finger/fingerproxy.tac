@@ -136,9 +136,9 @@ def couldNotConnect(reason, where):  # departure: the cause, logged once
         message = f"Could not connect to {where}: no such host"
     elif reason.check(error.TimeoutError):
         message = f"Could not connect to {where}: no connection within " \
-                  f"{contract.setting('FINGER_PROXY_TIMEOUT')}s"
+                  f"{contract.setting('FINGER_PROXY_TIMEOUT'):g}s"
     elif reason.check(defer.TimeoutError):
-        message = f"No answer from {where} within {contract.setting('FINGER_PROXY_TIMEOUT')}s"
+        message = f"No answer from {where} within {contract.setting('FINGER_PROXY_TIMEOUT'):g}s"
     else:
         message = f"Could not connect to {where}: {reason.getErrorMessage()}"
     return contract.warnOnce(message)
