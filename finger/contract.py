@@ -827,7 +827,8 @@ class _Body(protocol.Protocol):
 
 def getPage(url, timeout=10):
     """What client.getPage(url) was in the listing (Twisted 22.1 removed it):
-    the page as text, with no control characters; a 404 is "No such user";
+    the page as text, its lines ended by CRLF, with no other control
+    characters (cleanLines); a 404 is "No such user";
     any other failure (no server, no DNS, another status, a page over 64 KiB,
     no answer within `timeout` seconds) is an internal error, logged in one
     line per site and cause, however many users are asked about."""
@@ -839,7 +840,7 @@ def getPage(url, timeout=10):
         response.deliverBody(body)
         if response.code == 200:
             return body.done.addCallback(
-                lambda page: clean(page.decode("utf-8", "replace")).strip())
+                lambda page: cleanLines(page.decode("utf-8", "replace")).strip())
         body.done.addErrback(lambda failure: None).cancel()  # the body is not wanted
         if response.code == 404:
             return NO_SUCH_USER

@@ -560,6 +560,7 @@ PAGES = {
     "/~moshez": b"Happy and well\n",
     "/~zo%C3%AB": "Très bien, merci\n".encode("utf-8"),
     "/~red": b"\x1b[31mred\x1b[0m alert\x07\n",
+    "/~lines": b"happy\nand\r\nwell\n\n",
     "/~broken": 500,
     "/~down": 500,
     "/~big": b"x" * (65 * 1024),
@@ -583,6 +584,8 @@ class PageTest(TestCase):
         self.assertEqual((yield contract.getPage(self.site + "/~moshez")), "Happy and well")
         self.assertEqual((yield contract.getPage(self.site + "/~zo%C3%AB")), "Très bien, merci")
         self.assertEqual((yield contract.getPage(self.site + "/~nobody")), "No such user")
+        # A page's lines stay lines, as a finger answer's are: CRLF.
+        self.assertEqual((yield contract.getPage(self.site + "/~lines")), "happy\r\nand\r\nwell")
         self.assertEqual(finger_log(self.events), [])
 
     @defer.inlineCallbacks
