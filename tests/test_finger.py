@@ -12,8 +12,8 @@ features name:
   edit of the status file, a page, a question on IRC, fingerXRclient.py).
   Steps 1-4 have their own runs (refused, held, closed at once, held until
   a line or the deadline).
-- in this process, the rest: the FingerProtocol of every tac on a
-  StringTransport (TacChecks); the setter (SetterChecks), the status file
+- in this process, the rest: the FingerProtocol on a StringTransport
+  (TacChecks for a tac's, DeferredChecks from step 8 on); the setter (SetterChecks), the status file
   (StatusFileChecks), the pages (PageChecks), the IRC bot on twisted.words'
   own server (IRCChecks) and XML-RPC with real clients (XMLRPCChecks), over
   loopback.
@@ -37,8 +37,8 @@ from tests.support import run_script, start
 from tests.support.finger import (
     SIGNED_ON_RE, Unreadable, ask_in_memory, check_answers, connect, dead_port, expected_bytes,
     factory_of, finger_query, http_get, irc_tester, listening, load_row, load_row_with_irc,
-    logged_text, send_half_closed, set_status, start_row, step_argv, wait_for_log, write_users,
-    xmlrpc_call,
+    finger_factory, logged_text, send_half_closed, set_status, start_row, step_argv, wait_for_log,
+    write_users, xmlrpc_call,
 )
 from tests.support.finger_steps import FILE_HAPPY, HAPPY, NO_SUCH_USER, STEPS, TRES_BIEN
 from tests.support.spec import VersionSpec
@@ -177,9 +177,10 @@ class ProgramRun:
 
 
 class WebSourceRun:
-    """Step 10: the name is one quoted path segment; a page that is not
-    there is "No such user"; an HTTP error or a page too big is an internal
-    error, logged once in one line."""
+    """Step 10: the name is one quoted path segment; a page of many lines
+    is an answer of as many; a page that is not there is "No such user"; an
+    HTTP error or a page too big is an internal error, logged once in one
+    line."""
 
     @defer.inlineCallbacks
     def onTheSameRun(self, srv):
@@ -188,6 +189,8 @@ class WebSourceRun:
         got = yield finger_query(port, "a/b?c=d#e")
         self.assertEqual(got, b"No such user\r\n")
         self.assertIn("/~a%2Fb%3Fc%3Dd%23e", self.seen)
+        got = yield finger_query(port, "lines")  # a page's lines stay lines; an escape goes
+        self.assertEqual(got, "Très bien,\r\nmerci [31m\r\n".encode("utf-8"))
         for query in ("broken", "broken", "big"):
             got = yield finger_query(port, query)
             self.assertEqual((query, got), (query, b"Internal error in server\r\n"))
@@ -197,7 +200,7 @@ class WebSourceRun:
                          srv.err)
 
 
-# --- the FingerProtocol of every tac, in memory --------------------------------------------
+# --- the FingerProtocol, in memory ---------------------------------------------------------
 
 class TacChecks:
     """The tac's FingerProtocol on a StringTransport, with moshez and zoë."""
@@ -221,16 +224,6 @@ class TacChecks:
         transport = ask_in_memory(factory_of(step.app), b"nobody\r\nmoshez\r\n")
         self.assertEqual(transport.value(), b"No such user\r\n")
 
-    def test_the_answer_waits_for_getUser(self):
-        factory = factory_of(load_row(self, self.row, start=False).app)
-        pending = defer.Deferred()
-        factory.getUser = lambda user: pending
-        transport = ask_in_memory(factory, b"moshez\r\n")
-        self.assertEqual((transport.value(), transport.disconnecting), (b"", False))
-        pending.callback("zoë est là")
-        self.assertEqual(transport.value(), "zoë est là\r\n".encode("utf-8"))
-        self.assertTrue(transport.disconnecting)
-
     def test_a_failing_lookup_is_an_internal_error_logged_once(self):
         step = load_row(self, self.row, start=False)
         step.service.users = Unreadable()
@@ -239,36 +232,55 @@ class TacChecks:
         self.assertTrue(transport.disconnecting)
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
 
-    def test_a_failed_deferred_is_an_internal_error_logged_once(self):
-        factory = factory_of(load_row(self, self.row, start=False).app)
+    def test_no_uid_or_gid(self):
+        """The listing's Application("finger", uid=1, gid=1) makes twistd
+        exit for anyone but root; twistd -u and -g do it instead."""
+        process = service.IProcess(load_row(self, self.row, start=False).app)
+        self.assertEqual((process.uid, process.gid), (None, None))
+
+
+class DeferredChecks:
+    """The FingerProtocol of steps 8 on, in memory, with getUser's Deferred
+    in the test's hands."""
+
+    def test_the_answer_waits_for_getUser(self):
+        factory = finger_factory(self, self.row)
+        pending = defer.Deferred()
+        factory.getUser = lambda user: pending
+        transport = ask_in_memory(factory, b"moshez\r\n")
+        self.assertEqual((transport.value(), transport.disconnecting), (b"", False))
+        pending.callback("zoë est là")
+        self.assertEqual(transport.value(), "zoë est là\r\n".encode("utf-8"))
+        self.assertTrue(transport.disconnecting)
+
+    def test_a_failure_is_an_internal_error_logged_once(self):
+        factory = finger_factory(self, self.row)
         factory.getUser = lambda user: defer.fail(RuntimeError("the backend is down"))
         transport = ask_in_memory(factory, b"moshez\r\n")
         self.assertEqual(transport.value(), b"Internal error in server\r\n")
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        factory.getUser = lambda user: 1 / 0  # raises, rather than failing its Deferred
+        transport = ask_in_memory(factory, b"moshez\r\n")
+        self.assertEqual(transport.value(), b"Internal error in server\r\n")
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
 
     def test_a_bug_past_the_backend_hangs_up(self):
         """getUser's answer is not text (a bug): the client is hung up on at
         once, not left to its deadline, and the bug is logged once."""
-        factory = factory_of(load_row(self, self.row, start=False).app)
+        factory = finger_factory(self, self.row)
         factory.getUser = lambda user: defer.succeed(None)
         transport = ask_in_memory(factory, b"moshez\r\n")
         self.assertTrue(transport.disconnecting)
         self.assertEqual(len(self.flushLoggedErrors(AttributeError)), 1)
 
     def test_a_hang_up_cancels_the_query(self):
-        factory = factory_of(load_row(self, self.row, start=False).app)
+        factory = finger_factory(self, self.row)
         cancelled = []
         factory.getUser = lambda user: defer.Deferred(cancelled.append)
         proto, _ = connect(factory)
         proto.dataReceived(b"moshez\r\n")
         proto.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(len(cancelled), 1)  # and nothing logged: trial would fail the test
-
-    def test_no_uid_or_gid(self):
-        """The listing's Application("finger", uid=1, gid=1) makes twistd
-        exit for anyone but root; twistd -u and -g do it instead."""
-        process = service.IProcess(load_row(self, self.row, start=False).app)
-        self.assertEqual((process.uid, process.gid), (None, None))
 
 
 # --- the setter (steps 12, 13) ------------------------------------------------------------
@@ -599,7 +611,7 @@ class XMLRPCRun:
 MIXINS = {
     "answers": Answers, "refuses": Refuses, "holds": Holds, "closesAtOnce": ClosesAtOnceRun,
     "waitsForALine": WaitsForALineRun, "program": ProgramRun, "webSource": WebSourceRun,
-    "tac": TacChecks, "setter": SetterChecks, "setterRun": SetterRun,
+    "tac": TacChecks, "deferreds": DeferredChecks, "setter": SetterChecks, "setterRun": SetterRun,
     "statusFile": StatusFileChecks, "editRun": EditRun, "page": PageChecks, "pageRun": PageRun,
     "irc": IRCChecks, "ircRun": IRCRun, "xmlrpc": XMLRPCChecks, "xmlrpcRun": XMLRPCRun,
 }

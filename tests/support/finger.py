@@ -10,6 +10,7 @@ contract's own objects (ListeningService: its role, its factory, its port).
 - start_step, start_row: run a step for real (a script under python, a tac
   under real `twistd -n -y`) on free ports; fire with a Server whose
   `.ports` maps role -> port.
+- load_definitions: a script step's classes, without running it.
 - load_step, start_application, listening, factory_of, users_holder: the
   same tac loaded in this process (service.loadApplication), for the tests
   that need no new process; patch_environ for the settings it reads as it
@@ -24,6 +25,7 @@ contract's own objects (ListeningService: its role, its factory, its port).
 - with_*: a row's `prepare`, the environment a step needs to start.
 """
 
+import ast
 import datetime
 import html
 import http.client
@@ -34,6 +36,7 @@ import shutil
 import socket
 import ssl
 import sys
+import types
 import xmlrpc.client
 from unittest import mock
 
@@ -151,6 +154,23 @@ def tacAdapters():
     return mock.patch.object(components, "ALLOW_DUPLICATES", True)
 
 
+def load_definitions(rel):
+    """The imports, classes and functions of a script step, as a module,
+    without the rest: a script listens and runs the reactor at its top
+    level, as the text's listing does. Its `import contract` finds the
+    module the tacs import as finger.contract."""
+    source = path(rel)
+    with open(source, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), source)
+    tree.body = [node for node in tree.body if isinstance(
+        node, (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef))]
+    sys.modules.setdefault("contract", contract)
+    module = types.ModuleType("finger_" + re.sub(r"\W", "_", os.path.basename(rel)))
+    module.__file__ = source
+    exec(compile(tree, source, "exec"), module.__dict__)
+    return module
+
+
 def patch_environ(testcase, env):
     """os.environ with `env` set until the test ends: load_step reads the
     configuration, and the contract reads some of it while a step runs
@@ -237,6 +257,14 @@ def load_row(testcase, row, env=None, start=True):
     if start:
         loaded.ports = start_application(testcase, loaded.app)
     return loaded
+
+
+def finger_factory(testcase, row):
+    """The factory a row's finger port serves: a tac's, loaded in this
+    process (not started), or a script's FingerFactory(*row.factoryArgs)."""
+    if row.rel.endswith(".tac"):
+        return factory_of(load_row(testcase, row, start=False).app)
+    return load_definitions(row.rel).FingerFactory(*row.factoryArgs)
 
 
 @defer.inlineCallbacks

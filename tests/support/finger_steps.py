@@ -10,7 +10,8 @@ A new step costs a row here.
 
 `tooLong` is its answer to a query over 1024 bytes, `webUnknown` what its
 page says of an unknown user, `keepsRemovedUsers` whether a user removed
-from the status file stays.
+from the status file stays, `factoryArgs` what a script step's
+FingerFactory is made with.
 
 `answers` is what the step answers for moshez, for an unknown user and for
 zoë (a non-ASCII name); "/W moshez" is answered as moshez is, and a name
@@ -34,22 +35,24 @@ class Step(Row):
     """One step or program: see the module's docstring."""
 
     def __init__(self, id, rel, answers, *, roles=("finger",), env=None, prepare=None,
-                 features=(), tooLong=TOO_LONG, webUnknown=None, keepsRemovedUsers=False):
+                 features=(), tooLong=TOO_LONG, webUnknown=None, keepsRemovedUsers=False,
+                 factoryArgs=()):
         super().__init__(id, rel=rel, roles=roles, env=dict(env or {}), prepare=prepare,
                          features=tuple(features), tooLong=tooLong, webUnknown=webUnknown,
-                         keepsRemovedUsers=keepsRemovedUsers)
+                         keepsRemovedUsers=keepsRemovedUsers, factoryArgs=factoryArgs)
         self.answers = None if answers is None else dict(zip(("moshez", "unknown", "zoë"),
                                                              answers, strict=True))
 
 
 # What each feature checks is in tests/test_finger.py, in the mixin of that
 # name: "answers" (a real run, asked as a reader asks), "refuses", "holds",
-# "closesAtOnce", "waitsForALine" (steps 1-4), "program" (9), "webSource"
-# (10), "tac" (the FingerProtocol in memory), "setter" and "setterRun"
+# "closesAtOnce", "waitsForALine" (steps 1-4), "deferreds" (8-10: the
+# FingerProtocol in memory), "program" (9), "webSource" (10), "tac" (the
+# FingerProtocol of a tac in memory), "setter" and "setterRun"
 # (12, 13), "statusFile" and "editRun" (14 on), "page" and "pageRun" (15 on),
 # "irc" and "ircRun" (16 on), "xmlrpc" and "xmlrpcRun" (17).
 ANSWERS = ("answers",)
-TAC = ("answers", "tac")
+TAC = ("answers", "tac", "deferreds")
 PAGE_UNKNOWN = "No such user <p/> usage: site/user"  # steps 16, 17: getData's usage line
 # Steps 18 on: the text's web, XML-RPC and IRC front-ends (tests/test_finger_frontends.py).
 FRONT_ENDS = ("pages", "rpc2", "statusOf")
@@ -65,11 +68,13 @@ STEPS = (
     Step("Finger05", "finger/finger05.py", (NO_SUCH_USER,) * 3, features=ANSWERS),
     Step("Finger06", "finger/finger06.py", (NO_SUCH_USER,) * 3, features=ANSWERS),
     Step("Finger07", "finger/finger07.py", (HAPPY, NO_SUCH_USER, TRES_BIEN), features=ANSWERS),
-    Step("Finger08", "finger/finger08.py", (HAPPY, NO_SUCH_USER, TRES_BIEN), features=ANSWERS),
+    Step("Finger08", "finger/finger08.py", (HAPPY, NO_SUCH_USER, TRES_BIEN), factoryArgs=({},),
+         features=ANSWERS + ("deferreds",)),
     Step("Finger09", "finger/finger09.py", ("argument: moshez", NO_SUCH_USER, "argument: zoë"),
-         prepare=with_stand_in_finger, features=ANSWERS + ("program",)),
+         prepare=with_stand_in_finger, features=ANSWERS + ("program", "deferreds")),
     Step("Finger10", "finger/finger10.py", (HAPPY, NO_SUCH_USER, TRES_BIEN),
-         prepare=with_status_site, features=ANSWERS + ("webSource",)),
+         prepare=with_status_site, factoryArgs=("http://127.0.0.1:1/~",),
+         features=ANSWERS + ("webSource", "deferreds")),
     Step("Finger11", "finger/finger11.tac", (HAPPY, NO_SUCH_USER, TRES_BIEN), features=TAC),
     Step("Finger12", "finger/finger12.tac", (HAPPY, NO_SUCH_USER, TRES_BIEN),
          roles=("finger", "setter"), features=TAC + ("setter", "setterRun")),
