@@ -39,12 +39,12 @@ import stat
 import sys
 import warnings
 
-from zope.interface import implementer
+from zope.interface import directlyProvides, implementer
 
 from twisted.application import internet
 from twisted.application.service import Service
 from twisted.internet import defer, endpoints, error, protocol, reactor
-from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.internet.interfaces import IHalfCloseableProtocol, IProtocolNegotiationFactory
 from twisted.logger import (
     FilteringLogObserver, Logger, LogLevel, LogLevelFilterPredicate, globalLogBeginner,
     textFileLogObserver,
@@ -474,6 +474,13 @@ class Guard(policies.WrappingFactory):
         self.clock = clock or reactor
         self.timeout = setting("FINGER_TIMEOUT")
         self.maxBytes = setting("FINGER_MAX_BYTES")
+        # Over TLS, a client that offers ALPN (curl, every browser) is
+        # refused unless the factory names its protocols: pass the Site's on.
+        if IProtocolNegotiationFactory.providedBy(wrappedFactory):
+            directlyProvides(self, IProtocolNegotiationFactory)
+
+    def acceptableProtocols(self):
+        return self.wrappedFactory.acceptableProtocols()
 
 
 # -- errors ------------------------------------------------------------------------
@@ -969,6 +976,9 @@ class Site(server.Site):
 
     protocol = HTTPChannel
     requestFactory = Request
+
+    def acceptableProtocols(self):
+        return [b"http/1.1"]  # HTTPChannel above speaks no h2
 
 
 class Data(resource.Resource):
