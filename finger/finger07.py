@@ -1,6 +1,6 @@
 """Finger, step 7: output from non-empty factory (finger07.py).
 
-"The Evolution of Finger": Output From Non-empty Factory; annotations section 8.
+"The Evolution of Finger": Output from Non-empty Factory; annotations section 8.
 Changed since step 6: FingerFactory keeps users, and getUser looks them up
 with dict.get, whose default is the "not found" answer. As section 8 describes,
 the users are keyword arguments (today's listing passes a dict, as step 8 does).

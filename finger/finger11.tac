@@ -7,7 +7,8 @@ internet.TCPServer with reactor.listenTCP; today's listing says the same with
 strports.service, the application-aware counterpart of step 2's endpoint: a
 service that listens when twistd starts the application.
 
-    FINGER_PORT=1079 twistd -ny finger/finger11.tac    then: finger moshez@localhost (port 79, as root)
+    FINGER_PORT=1079 twistd -ny finger/finger11.tac    then: echo moshez | nc -N localhost 1079
+    as root, on the text's port 79: twistd -ny finger/finger11.tac, then: finger moshez@localhost
 
 Departures, marked "departure" below; what every step shares is in contract.py:
 - where: FINGER_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); an address line in the log

@@ -1,4 +1,4 @@
-"""Finger, step 22: support HTTPS (finger22.tac; the text names it finger22.py).
+r"""Finger, step 22: support HTTPS (finger22.tac; the text names it finger22.py).
 
 "The Evolution of Finger": Support HTTPS (using a single factory for multiple protocols).
 Changed since step 21: the one Site is served twice, on 8000 and over TLS on 443:
