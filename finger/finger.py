@@ -1,162 +1,85 @@
-"""The organized finger: the code of steps 19-22 as an importable module.
+"""The organized finger: the finger module (finger/finger.py).
 
-The Evolution of Finger, "Organization" (the original's finger/finger.py).
-Nothing here reads the environment or the command line, and nothing
-listens when it is imported. Two things configure it:
+"The Evolution of Finger": Organization and Easy Configuration (making a finger library),
+and Plugins (configuration and packaging), where the text gives this file whole.
+Changed since step 22: everything above `application =` is a module, importable as
+finger.finger from any directory (finger/__init__.py makes the folder a package).
+The web pages take their HTML from templates, the class attributes `template`;
+/RPC2 is a child that getChild makes. makeService(config) at the end, the text's
+"Easy Configuration" (its finger_config.py), builds the whole server from a few
+options: finger.tac does without it, the plugin (finger/tap.py, `twistd finger`) uses it.
 
-    finger/finger.tac                  (FINGER_* variables, twistd -ny)
-    twisted/plugins/finger_plugin.py   (`twistd finger --file USERS ...`)
-
-Both go through finger.tap.makeService(config), so their options mirror
-each other.
-
-What is here: the interfaces (IFingerService, IFingerSetterService), the
-front-ends as adapters from them (finger, setter, web with XML-RPC, PB,
-IRC), and one backend, FingerService: users from a status file re-read on
-a timer, plus users set at run time (the setter, --user), which win over
-the file until the server stops.
-
-Departures from the original listing: those of steps 19-22 (see their
-banners), and the module lives in the package `finger` (this file is
-finger/finger.py; finger/__init__.py makes the folder importable, because
-the editable install puts the repository root on sys.path). A control
-character (a bare CR, an escape) in a status from the setter, the users
-file or --user becomes a space: it never reaches a finger client.
+Departures, marked "departure" below; what every step shares is in contract.py:
+- where: the FINGER_* variables, as in step 22 (the plugin's options set them)
+- every connection: at most FINGER_TIMEOUT (60) seconds and FINGER_MAX_BYTES (65536) bytes
+- contract.LineReceiver: a bare LF ends a line too; over 1024 bytes is "Query too long"
+- text inside, bytes at the edge: the name decoded from UTF-8 (RFC 1288's /W dropped)
+- ask(): one query a connection, cancelled if the client hangs up; catchError logs once
+- statusFile(): UTF-8, no control characters; a bad line or an unreadable file is logged once
+- the web: contract.Site: pages in UTF-8, a 500 page on an error; everything escaped
+- the bot: contract.IRCClient (text, one line a message); FINGER_IRC_SERVER, FINGER_IRC_NICK
+- contract.XMLRPC, contract.Root: a wrong call or a failure is a fault or a pb.Error, logged once
+- FingerService takes users set by --user or the setter too, which win over the file
 """
 
 import html
-import re
-import warnings
 from urllib.parse import quote
 
 from zope.interface import Interface, implementer
 
-from twisted.application import internet, service
-from twisted.internet import defer, protocol, task
-from twisted.internet.error import CannotListenError
-from twisted.internet.interfaces import IHalfCloseableProtocol
-from twisted.logger import Logger
-from twisted.protocols import basic, policies
+from finger import contract
+from twisted.application import service
+from twisted.internet import defer, protocol, reactor
 from twisted.python import components
 from twisted.spread import pb
-from twisted.web import resource, server
-from twisted.words.protocols import irc
+from twisted.web import resource, server, xmlrpc
 
-with warnings.catch_warnings():
-    # Importing twisted.web.xmlrpc touches twisted.web.http.HTTPClient, which
-    # Twisted itself deprecated in 24.7; the warning is Twisted's, not ours.
-    warnings.filterwarnings(
-        "ignore", r"twisted\.web\.http\.HTTPClient was deprecated",
-        DeprecationWarning)
-    from twisted.web import xmlrpc
-
-log = Logger(namespace="finger")
-INTERNAL_ERROR = "Internal error in server"
-
-
-# -- the interfaces ----------------------------------------------------------
 
 class IFingerService(Interface):
-
     def getUser(user):
-        """Return a Deferred firing with the status of user (a str)."""
+        """
+        Return a deferred returning a string.
+        """
 
     def getUsers():
-        """Return a Deferred firing with a list of user names (str)."""
+        """
+        Return a deferred returning a list of strings.
+        """
 
 
 class IFingerSetterService(Interface):
-
     def setUser(user, status):
-        """Set the status of user; both are str."""
+        """
+        Set the user's status to something.
+        """
 
 
-# -- the finger protocol and its adapter -------------------------------------
-
-def finger_query(line):
-    """The user name a finger query asks about: UTF-8 decoded, with RFC
-    1288's /W (verbose) switch ignored."""
-    query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
-    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
-        query = query[2:].strip()
-    return query
+def catchError(err):
+    return contract.internalError(err)  # departure: logged once
 
 
-@implementer(IHalfCloseableProtocol)
-class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
-    """One query, one answer. A client may half-close right after its query
-    (`nc -N` does): that is "no more from me", and the answer still comes,
-    however long the backend takes. A client that hangs up before its answer
-    cancels the query (the backend stops, if it can)."""
-    delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
-    MAX_LENGTH = 1024
-    timeOut = 60  # an idle client is dropped, not held for ever
+class FingerProtocol(contract.LineReceiver):  # departure: basic.LineReceiver, bounded
+    def lineReceived(self, user):
+        d = self.ask(self.factory.getUser, user)  # departure: text inside; one query
+        d.addErrback(catchError)
 
-    def connectionMade(self):
-        self.answered = False
-        self.pending = None  # the backend's Deferred, until it fires
-        self.setTimeout(self.timeOut)
-
-    def readConnectionLost(self):
-        # The client has sent all it will: answer the query it sent, if any.
-        if not self.answered:
+        def writeValue(value):
+            self.transport.write(value.encode("utf-8") + b"\r\n")  # departure: CRLF, RFC 1288
             self.transport.loseConnection()
 
-    def writeConnectionLost(self):
-        pass  # never asked for: this protocol does not half-close
-
-    def connectionLost(self, reason):
-        self.setTimeout(None)
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.cancel()  # nobody is left to answer
-
-    def lineReceived(self, line):
-        if self.answered:
-            return
-        self.answered = True
-        self.setTimeout(None)
-        user = finger_query(line)
-        d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
-        d.addErrback(self.failed, user)
-        d.addCallback(self.answer)
-        d.addErrback(self.unanswerable)
-
-    def failed(self, failure, user):
-        if failure.check(defer.CancelledError):
-            return None  # cancelled by connectionLost: not an error
-        log.failure("finger query for {user!r} failed", failure, user=user)
-        return INTERNAL_ERROR
-
-    def answer(self, status):
-        self.pending = None
-        if status is None:
-            return  # the client has gone
-        self.transport.write(status.encode("utf-8") + b"\r\n")
-        self.transport.loseConnection()
-
-    def unanswerable(self, failure):
-        # Only a bug gets here (a backend that gave no text): log it once and
-        # hang up; the query's timeout is off, so nothing else would.
-        log.failure("could not send a finger answer", failure)
-        self.transport.loseConnection()
-
-    def lineLengthExceeded(self, line):
-        if not self.transport.disconnecting:
-            self.transport.write(b"Query too long\r\n")
-            self.transport.loseConnection()
-
-    def timeoutConnection(self):
-        self.transport.abortConnection()
+        d.addCallback(writeValue)
 
 
 class IFingerFactory(Interface):
-
     def getUser(user):
-        """Return a Deferred firing with the status of user."""
+        """
+        Return a deferred returning a string.
+        """
 
     def buildProtocol(addr):
-        """Return a protocol answering finger queries."""
+        """
+        Return a protocol returning a string.
+        """
 
 
 @implementer(IFingerFactory)
@@ -170,67 +93,31 @@ class FingerFactoryFromService(protocol.ServerFactory):
         return self.service.getUser(user)
 
 
-components.registerAdapter(FingerFactoryFromService, IFingerService,
-                           IFingerFactory)
+components.registerAdapter(FingerFactoryFromService, IFingerService, IFingerFactory)
 
 
-# Control characters (C0 but TAB, DEL, C1): a bare CR or an escape sequence
-# in a status would reach finger clients as is, and RFC 1288 asks servers to
-# filter them. Each becomes a space as a status comes in.
-CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
-def plain_text(text):
-    """text with every control character but TAB made a space."""
-    return CONTROL.sub(" ", text)
-
-
-# -- the setter protocol and its adapter --------------------------------------
-
-class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
-    """Two lines, the user then the status; applied when the client closes.
-    Anything else is ignored and logged. A client gets 60 seconds, and a
-    third line ends the connection: nothing it sends is kept unbounded."""
-    delimiter = b"\n"
-    MAX_LENGTH = 1024
-    timeOut = 60
-
+class FingerSetterProtocol(contract.LineReceiver):  # departure: basic.LineReceiver, bounded
     def connectionMade(self):
         self.lines = []
-        self.setTimeout(self.timeOut)
 
     def lineReceived(self, line):
-        self.resetTimeout()
-        self.lines.append(plain_text(line.decode("utf-8", "replace")))
-        if len(self.lines) > 2:
-            self.transport.loseConnection()  # junk; LineReceiver stops here
-
-    def lineLengthExceeded(self, line):
-        self.lines.append(None)  # makes the request junk
-        self.transport.loseConnection()
-
-    def timeoutConnection(self):
-        self.lines.append(None)
-        self.transport.abortConnection()
+        self.lines.append(line)
 
     def connectionLost(self, reason):
-        self.setTimeout(None)
-        if len(self.lines) == 2 and None not in self.lines and self.lines[0].strip():
-            user, status = self.lines[0].strip(), self.lines[1].strip()
-            self.factory.setUser(user, status)
-            log.info("setter: status of {user!r} set", user=user)
-        else:
-            log.warn("setter: ignored a connection that sent {n} line(s), not 2",
-                     n=len(self.lines))
+        if contract.settable(self):  # departure: two good lines, as text, or logged
+            self.factory.setUser(*self.lines)
 
 
 class IFingerSetterFactory(Interface):
-
     def setUser(user, status):
-        """Set the status of user."""
+        """
+        Return a deferred returning a string.
+        """
 
     def buildProtocol(addr):
-        """Return a protocol that reads a user and a status."""
+        """
+        Return a protocol returning a string.
+        """
 
 
 @implementer(IFingerSetterFactory)
@@ -244,56 +131,45 @@ class FingerSetterFactoryFromService(protocol.ServerFactory):
         self.service.setUser(user, status)
 
 
-components.registerAdapter(FingerSetterFactoryFromService,
-                           IFingerSetterService, IFingerSetterFactory)
+components.registerAdapter(
+    FingerSetterFactoryFromService, IFingerSetterService, IFingerSetterFactory
+)
 
 
-# -- the IRC bot and its adapter ------------------------------------------------
-
-def one_line(text):
-    """CR and LF would end an IRC command and start another: never send them."""
-    return " ".join(text.splitlines())
-
-
-class IRCReplyBot(irc.IRCClient):
-
+class IRCReplyBot(contract.IRCClient):  # departure: irc.IRCClient, as text, one line
     def connectionMade(self):
         self.nickname = self.factory.nickname
-        super().connectionMade()
+        contract.IRCClient.connectionMade(self)
 
-    def signedOn(self):
-        log.info("irc signed on to {server} as {nick}",
-                 server=self.factory.server, nick=self.nickname)
-
-    def privmsg(self, user, channel, message):
-        if channel != self.nickname:
-            return  # only private messages are questions
-        nick = user.split("!", 1)[0]
-        name = message.strip()
-        d = defer.maybeDeferred(self.factory.getUser, name)
-        d.addErrback(self.failed, name)
-        d.addCallback(lambda status: self.msg(
-            nick, one_line(f"Status of {name}: {status}")))
-
-    def failed(self, failure, name):
-        log.failure("irc query for {user!r} failed", failure, user=name)
-        return INTERNAL_ERROR
+    def privmsg(self, user, channel, msg):
+        user = user.split("!")[0]
+        if self.nickname.lower() == channel.lower():
+            d = defer.maybeDeferred(self.factory.getUser, msg.strip())  # departure: text
+            d.addErrback(catchError)
+            d.addCallback(lambda m: f"Status of {msg}: {m}")
+            d.addCallback(lambda m: self.msg(user, m))
 
 
 class IIRCClientFactory(Interface):
+    """
+    @ivar nickname
+    """
 
     def getUser(user):
-        """Return a Deferred firing with the status of user."""
+        """
+        Return a deferred returning a string.
+        """
 
     def buildProtocol(addr):
-        """Return an IRC client protocol."""
+        """
+        Return a protocol.
+        """
 
 
 @implementer(IIRCClientFactory)
 class IRCClientFactoryFromService(protocol.ClientFactory):
     protocol = IRCReplyBot
-    nickname = "fingerbot"
-    server = None
+    nickname = None
 
     def __init__(self, service):
         self.service = service
@@ -302,268 +178,199 @@ class IRCClientFactoryFromService(protocol.ClientFactory):
         return self.service.getUser(user)
 
 
-components.registerAdapter(IRCClientFactoryFromService, IFingerService,
-                           IIRCClientFactory)
-
-
-# -- the web site and its adapter -------------------------------------------------
-
-def page(title, body):
-    """A whole HTML page; `title` is text, `body` is HTML already escaped."""
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title></head>\n"
-            f"<body>\n{body}\n</body></html>\n").encode("utf-8")
-
-
-def respond(request, d, what):
-    """Finish request with the page that d fires with, or with a 500 page
-    (logged once) when d fails; write nothing if the client has gone."""
-    lost = []
-    request.notifyFinish().addErrback(lost.append)
-
-    def failed(failure):
-        log.failure("web request for {what} failed", failure, what=what)
-        return 500, page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>")
-
-    def write(result):
-        if lost:
-            return
-        code, content = result
-        request.setResponseCode(code)
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        request.write(content)
-        request.finish()
-
-    d.addCallbacks(lambda content: (200, content), failed)
-    d.addCallback(write)
-    return server.NOT_DONE_YET
+components.registerAdapter(IRCClientFactoryFromService, IFingerService, IIRCClientFactory)
 
 
 class UserStatusTree(resource.Resource):
-    """/ lists the users, each a link to its page; /USER is UserStatus;
-    /RPC2 is UserStatusXR."""
+    template = """<html><head><title>Users</title></head><body>
+    <h1>Users</h1>
+    <ul>
+    %(users)s
+    </ul>
+    </body>
+    </html>"""
 
     def __init__(self, service):
-        super().__init__()
+        resource.Resource.__init__(self)
         self.service = service
-        self.putChild(b"RPC2", UserStatusXR(self.service))
-
-    def render_GET(self, request):
-        d = defer.maybeDeferred(self.service.getUsers)
-        d.addCallback(self.listing)
-        return respond(request, d, "the user list")
-
-    def listing(self, users):
-        # The name is escaped as text and URL-quoted (then escaped) as a link;
-        # "./" keeps a name such as "a:b" from reading as a URL scheme.
-        items = "\n".join(
-            f'<li><a href="./{html.escape(quote(user, safe=""))}">'
-            f"{html.escape(user)}</a></li>" for user in users)
-        return page("Users", f"<h1>Users</h1>\n<ul>\n{items}\n</ul>")
 
     def getChild(self, path, request):
-        if path == b"":
+        if path == b"":  # departure: a path is bytes
             return self
-        return UserStatus(path.decode("utf-8", "replace"), self.service)
-
-
-class UserStatus(resource.Resource):
-    isLeaf = True
-
-    def __init__(self, user, service):
-        super().__init__()
-        self.user = user
-        self.service = service
+        elif path == b"RPC2":
+            return UserStatusXR(self.service)
+        else:
+            return UserStatus(path.decode("utf-8", "replace"), self.service)
 
     def render_GET(self, request):
-        d = defer.maybeDeferred(self.service.getUser, self.user)
-        d.addCallback(lambda status: page(self.user, (
-            f"<h1>{html.escape(self.user)}</h1>\n<p>{html.escape(status)}</p>")))
-        return respond(request, d, repr(self.user))
+        users = self.service.getUsers()
 
+        def cbUsers(users):
+            request.write(self.template % {"users": "".join([
+                # Name should be quoted properly these uses.
+                '<li><a href="%s">%s</a></li>' % (quote(name), html.escape(name))  # departure
+                for name in users])})
+            request.finish()
 
-class UserStatusXR(xmlrpc.XMLRPC):
-    """XML-RPC at /RPC2: getUser(name) returns the status, a plain str;
-    getUsers() the list of names."""
+        users.addCallback(cbUsers)
 
-    def __init__(self, service):
-        super().__init__()
-        self.service = service
+        def ebUsers(err):
+            request.processingFailed(err)  # departure: a 500 page, logged once
 
-    def xmlrpc_getUser(self, user):
-        d = defer.maybeDeferred(self.service.getUser, str(user))
-        return d.addErrback(self.fault, f"getUser({user!r})")
-
-    def xmlrpc_getUsers(self):
-        d = defer.maybeDeferred(self.service.getUsers)
-        return d.addCallback(list).addErrback(self.fault, "getUsers()")
-
-    def fault(self, failure, call):
-        log.failure("xml-rpc {call} failed", failure, call=call)
-        raise xmlrpc.Fault(self.FAILURE, INTERNAL_ERROR)
+        users.addErrback(ebUsers)
+        return server.NOT_DONE_YET
 
 
 components.registerAdapter(UserStatusTree, IFingerService, resource.IResource)
 
 
-# -- Perspective Broker and its adapter ------------------------------------------
+class UserStatus(resource.Resource):
+    template = """<html><head><title>%(title)s</title></head>
+    <body><h1>%(name)s</h1><p>%(status)s</p></body></html>"""
+
+    def __init__(self, user, service):
+        resource.Resource.__init__(self)
+        self.user = user
+        self.service = service
+
+    def render_GET(self, request):
+        status = self.service.getUser(self.user)
+
+        def cbStatus(status):
+            request.write(self.template % {
+                "title": html.escape(self.user),  # departure: escaped
+                "name": html.escape(self.user),
+                "status": html.escape(status)})
+            request.finish()
+
+        status.addCallback(cbStatus)
+
+        def ebStatus(err):
+            request.processingFailed(err)  # departure: a 500 page, logged once
+
+        status.addErrback(ebStatus)
+        return server.NOT_DONE_YET
+
+
+class UserStatusXR(contract.XMLRPC):  # departure: a wrong call is a Fault that says so
+    def __init__(self, service):
+        xmlrpc.XMLRPC.__init__(self)
+        self.service = service
+
+    def xmlrpc_getUser(self, user):
+        return self.service.getUser(user)
+
+    def xmlrpc_getUsers(self):
+        return self.service.getUsers()
+
 
 class IPerspectiveFinger(Interface):
-
     def remote_getUser(username):
-        """Return the status of username (a str), or a Deferred for it."""
+        """
+        Return a user's status.
+        """
 
     def remote_getUsers():
-        """Return the list of user names, or a Deferred for it."""
+        """
+        Return a user's status.
+        """
 
 
 @implementer(IPerspectiveFinger)
-class PerspectiveFingerFromService(pb.Root):
-    """The PB root object: remote callers use callRemote("getUser", name)."""
-
+class PerspectiveFingerFromService(contract.Root):  # departure: pb.Root, errors said once
     def __init__(self, service):
         self.service = service
 
     def remote_getUser(self, username):
-        if not isinstance(username, str):
-            raise pb.Error("getUser takes a user name, a str")
-        d = defer.maybeDeferred(self.service.getUser, username)
-        return d.addErrback(self.error, f"getUser({username!r})")
+        return self.service.getUser(username)
 
     def remote_getUsers(self):
-        d = defer.maybeDeferred(self.service.getUsers)
-        return d.addCallback(list).addErrback(self.error, "getUsers()")
-
-    def error(self, failure, call):
-        # Logged here, once; a pb.Error goes to the caller without a second
-        # "Peer will receive following PB traceback" in the log.
-        log.failure("pb {call} failed", failure, call=call)
-        raise pb.Error(INTERNAL_ERROR)
+        return self.service.getUsers()
 
 
-components.registerAdapter(PerspectiveFingerFromService, IFingerService,
-                           IPerspectiveFinger)
+components.registerAdapter(PerspectiveFingerFromService, IFingerService, IPerspectiveFinger)
 
 
-# -- the backend: a file of "user: status" lines, re-read on a timer ------------
-
-def parse_users(text, filename):
-    """{user: status} from the text of a file of `user: status` lines; #
-    starts a comment. Malformed lines are logged and skipped."""
-    users = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        user, colon, status = line.partition(":")
-        if not colon or not user.strip():
-            log.warn("{file}:{number}: skipped a line that is not "
-                     "'user: status'", file=filename, number=number)
-            continue
-        users[plain_text(user).strip()] = plain_text(status).strip()
-    return users
-
-
-def read_users(filename):
-    with open(filename, encoding="utf-8") as f:
-        return parse_users(f.read(), filename)
-
-
-@implementer(IFingerService, IFingerSetterService)
+@implementer(IFingerService, IFingerSetterService)  # departure: a setter, --user
 class FingerService(service.Service):
-    """Users from `filename` (re-read every `reload` seconds; None: no
-    file), and users set at run time -- `users` given at start (--user), or
-    the setter -- which win over the file."""
-
-    def __init__(self, filename=None, reload=30, users=None):
+    def __init__(self, filename, users=()):
         self.filename = filename
-        self.reload = reload
-        self.fromFile = {}
-        self.set = dict(users or {})
-        self._call = None
-
-    @property
-    def users(self):
-        return {**self.fromFile, **self.set}
-
-    _seen = None  # the text (or the error) of the last read
+        self.given = contract.Users(users)  # departure: set by hand, bounded
+        self.users = {}
 
     def _read(self):
-        """Read the file again; parse and log only when it has changed, so
-        a bad line or a missing file is logged once, not every tick."""
-        try:
-            with open(self.filename, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as e:
-            if self._seen != str(e):
-                self._seen = str(e)
-                # Keep the users we had; try again at the next tick.
-                log.error("cannot read {file}: {error}", file=self.filename, error=e)
-            return
-        if text != self._seen:
-            self._seen = text
-            self.fromFile = parse_users(text, self.filename)
-
-    def startService(self):
-        super().startService()
-        if self.filename is not None:
-            self._call = task.LoopingCall(self._read)
-            self._call.start(self.reload)
-
-    def stopService(self):
-        super().stopService()
-        if self._call is not None and self._call.running:
-            self._call.stop()
+        self.users = {}
+        with contract.statusFile(self.filename) as f:  # departure: checked, as text
+            for line in f:
+                user, status = line.split(":", 1)
+                user = user.strip()
+                status = status.strip()
+                self.users[user] = status
+        self.users.update(self.given)  # departure: what was set by hand wins
+        self.call = reactor.callLater(contract.setting("FINGER_RELOAD"), self._read)  # departure
 
     def getUser(self, user):
         return defer.succeed(self.users.get(user, "No such user"))
 
     def getUsers(self):
-        return defer.succeed(sorted(self.users))
+        return defer.succeed(list(self.users.keys()))
 
-    def setUser(self, user, status):
-        self.set[user] = status
+    def setUser(self, user, status):  # departure: the setter and --user
+        self.given[user] = status
+        if user in self.given:
+            self.users[user] = status
 
+    def startService(self):
+        self._read()
+        service.Service.startService(self)
 
-# -- listening, and saying where -----------------------------------------------
-
-class CannotListen(SystemExit, Exception):
-    """A port that cannot be bound: one line and exit status 1.
-
-    A SystemExit, so the line is all a user sees; an Exception too, so
-    twistd's clean-up for a failed start runs: it removes the pidfile and,
-    for a daemon, tells the launching twistd, which would otherwise wait
-    for ever on its status pipe."""
-
-    # That twistd prints the first 100 bytes of "Module.Class: line": a
-    # short name leaves room for the whole line.
-    __module__ = "builtins"
+    def stopService(self):
+        service.Service.stopService(self)
+        self.call.cancel()
 
 
-class AnnouncedServer:
-    """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
-    once bound, and turns a port that cannot be bound into one line."""
-
-    def __init__(self, role, *args, **kwargs):
-        self.role = role
-        super().__init__(*args, **kwargs)
-
-    def _getPort(self):
-        interface = self.kwargs.get("interface", "")
-        try:
-            port = super()._getPort()
-        except CannotListenError as e:
-            raise CannotListen(f"finger: {self.role} cannot listen on "
-                               f"{interface}:{self.args[0]}: "
-                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
-        log.info("{role} listening on {host}:{port}", role=self.role,
-                 host=interface, port=port.getHost().port)
-        return port
+# Easy configuration
 
 
-class AnnouncedTCPServer(AnnouncedServer, internet.TCPServer):
-    pass
+def makeService(config):
+    # finger on port 79
+    s = service.MultiService()
+    f = FingerService(config["file"], config.get("users", {}))  # departure: --user
+    h = contract.service("tcp:1079", IFingerFactory(f))
+    h.setServiceParent(s)
+    f.setServiceParent(s)  # departure: the listing never starts it, nor reads the file
 
+    # website on port 8000
+    r = resource.IResource(f)
+    r.templateDirectory = config["templates"]
+    site = contract.Site(r)
+    j = contract.service("tcp:8000", site, "web")
+    j.setServiceParent(s)
 
-class AnnouncedSSLServer(AnnouncedServer, internet.SSLServer):
-    pass
+    # ssl on port 443
+    if config.get("ssl"):
+        k = contract.service("ssl:port=443:certKey=cert.pem:privateKey=key.pem", site, "https")
+        k.setServiceParent(s)
+
+    # irc fingerbot
+    if "ircnick" in config:
+        i = IIRCClientFactory(f)
+        i.nickname = config["ircnick"]
+        ircserver = config["ircserver"]
+        b = contract.ircClient(f"tcp:{ircserver}:6667", i)  # departure: FINGER_IRC_SERVER
+        b.setServiceParent(s)
+
+    # Pespective Broker on port 8889
+    if "pbport" in config:
+        m = contract.service(
+            "tcp:%d" % int(config["pbport"]),
+            pb.PBServerFactory(IPerspectiveFinger(f)), "pb"
+        )
+        m.setServiceParent(s)
+
+    # departure: the setter, on 127.0.0.1 only, when the plugin is given --setter-port
+    if config.get("setter-port") is not None:
+        contract.service("tcp:1079:interface=127.0.0.1", IFingerSetterFactory(f), "setter"
+                         ).setServiceParent(s)
+
+    return s

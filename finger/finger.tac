@@ -1,39 +1,51 @@
-"""The organized finger, configured: a tac that only configures.
+"""The organized finger's tac (finger.tac; the text's organized-finger.tac).
 
-The Evolution of Finger, "Organization" (the original's simple-finger.tac).
+"The Evolution of Finger": Organization (making a finger library).
+Changed since step 22: the code is the module finger/finger.py; this file only
+configures: which backend, which front-ends, on which ports. Code, configuration,
+content (the users file) and deployment (twistd) are apart. HTTPS needs a
+certificate, as in step 22:
 
-    FINGER_PORT=1079 FINGER_SETTER_PORT=1080 FINGER_WEB_PORT=8000 \
-        FINGER_PB_PORT=8889 FINGER_IRC_SERVER= twistd -ny finger/finger.tac
-    twistd -ny finger/finger.tac                (as the text: 79, 1079, 8000, 8889)
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost -keyout /tmp/finger.pem -out /tmp/finger.pem
+    FINGER_CERT=/tmp/finger.pem FINGER_PORT=1079 FINGER_WEB_PORT=8000 FINGER_HTTPS_PORT=8443 FINGER_PB_PORT=8889 \\
+        FINGER_IRC_SERVER= twistd -ny finger/finger.tac
+    then: echo moshez | nc -N localhost 1079  ->  happy and well
 
-The code lives in the package `finger` (finger/finger.py, finger/tap.py),
-which twistd imports from any directory once `make venv` has installed the
-project. This file turns the FINGER_* variables of finger/README.md into
-the options of `twistd finger` and hands them to the same makeService.
-Setting FINGER_CERT (a PEM key and certificate) turns HTTPS on.
-
-Departures from the original: no Application("finger", uid=1, gid=1) (use
-`twistd -u`/`-g`); the configuration comes from the environment, checked
-before anything is bound.
+Departures, marked "departure" below; what every step shares is in contract.py:
+- where: the FINGER_* variables, as in step 22; address lines in the log
+- no uid=1, gid=1, which makes twistd exit for anyone but root (twistd -u, -g)
+- the file: FINGER_USERS_FILE (finger/etc.users, not /etc/users)
+- HTTPS: FINGER_HTTPS_PORT (443); FINGER_CERT (finger/server.pem, not shipped): key and certificate
+- the bot: FINGER_IRC_SERVER (irc.libera.chat:6667; empty: none), FINGER_IRC_NICK
 """
 
-import os
-import sys
-
+from finger import contract, finger  # departure: the module is finger/finger.py
 from twisted.application import service
-from twisted.python import usage
+from twisted.spread import pb
+from twisted.web import resource
 
-from finger import tap
+application = service.Application("finger")  # departure: no uid=1, gid=1
+f = finger.FingerService(contract.usersFile())  # departure: FINGER_USERS_FILE
+serviceCollection = service.IServiceCollection(application)
+f.setServiceParent(serviceCollection)  # departure: started, so it reads the file
+contract.service("tcp:79", finger.IFingerFactory(f)).setServiceParent(serviceCollection)
 
-try:
-    config = tap.fromEnvironment(os.environ, defaults={
-        # Beside this file, so the tac runs from any directory.
-        "FINGER_USERS_FILE": os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                          "etc.users"),
-        "FINGER_IRC_SERVER": "irc.libera.chat:6667",
-    })
-except usage.UsageError as e:
-    sys.exit(f"finger.tac: {e}")
+site = contract.Site(resource.IResource(f))
+contract.service(
+    "tcp:8000",
+    site, "web",
+).setServiceParent(serviceCollection)
 
-application = service.Application("finger")
-tap.makeService(config).setServiceParent(application)
+contract.service(  # departure: FINGER_CERT names one PEM file for the key and certificate
+    "ssl:port=443:certKey=cert.pem:privateKey=key.pem", site, "https"
+).setServiceParent(serviceCollection)
+
+i = finger.IIRCClientFactory(f)
+i.nickname = "fingerbot"
+contract.ircClient(  # departure: internet.ClientService, FINGER_IRC_SERVER
+    "tcp:irc.libera.chat:6667", i  # departure: freenode is gone
+).setServiceParent(serviceCollection)
+
+contract.service(
+    "tcp:8889", pb.PBServerFactory(finger.IPerspectiveFinger(f)), "pb"
+).setServiceParent(serviceCollection)

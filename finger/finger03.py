@@ -1,25 +1,17 @@
-"""Finger, step 3: drop connections.
+"""Finger, step 3: drop connections (finger03.py).
 
-Tutorial: "The Evolution of Finger", "Drop Connections" (no annotation).
-Changed since step 2: FingerProtocol closes the connection as soon as it is
-made.
+"The Evolution of Finger": Drop Connections.
+Changed since step 2: FingerProtocol.connectionMade closes each connection.
 
-A client is let in and shown the door at once: telnet says "Connection
-closed by foreign host", and a finger client prints nothing.
+    python finger/finger03.py        then: telnet localhost 1079  ->  Connection closed
 
-    python finger/finger03.py            (then: telnet localhost 1079)
-
-Departures from the original listing: those of step 2 (port from `--port`
-or FINGER_PORT, interface from FINGER_IFACE, the address line, one-line
-errors).
+Departures, marked "departure" below; what every step shares is in contract.py:
+- where: --port or FINGER_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); an address line
+- every connection: at most FINGER_TIMEOUT (60) seconds and FINGER_MAX_BYTES (65536) bytes
 """
 
-import argparse
-import os
-import sys
-
+import contract
 from twisted.internet import protocol, reactor
-from twisted.internet.error import CannotListenError
 
 
 class FingerProtocol(protocol.Protocol):
@@ -31,46 +23,6 @@ class FingerFactory(protocol.ServerFactory):
     protocol = FingerProtocol
 
 
-# --- configuration: the same in every script step --------------------------
-
-NAME = os.path.basename(__file__)
-
-
-def port_number(text):
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not {text!r}")
-    return int(text)
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=port_number,
-                        help="port to listen on, 0 for a free one (default: FINGER_PORT or 1079)")
-    args = parser.parse_args(argv)
-    if args.port is None:  # --port wins over FINGER_PORT
-        try:
-            args.port = port_number(os.environ.get("FINGER_PORT", "1079"))
-        except argparse.ArgumentTypeError as e:
-            sys.exit(f"{NAME}: FINGER_PORT {e}")
-    args.iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
-    return args
-
-
-def listen(factory, args):
-    """Listen, and print the address line, or exit with one line."""
-    try:
-        port = reactor.listenTCP(args.port, factory, interface=args.iface)
-    except CannotListenError as e:
-        sys.exit(f"{NAME}: {e}")
-    address = port.getHost()
-    print(f"finger listening on {address.host}:{address.port}", flush=True)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    listen(FingerFactory(), args)
-    reactor.run()
-
-
-if __name__ == "__main__":
-    main()
+fingerEndpoint = contract.serverFromString(reactor, "tcp:1079")  # departure: where, said
+fingerEndpoint.listen(FingerFactory())
+reactor.run()

@@ -1,144 +1,51 @@
-"""Finger, step 8: use Deferreds.
+"""Finger, step 8: use Deferreds (finger08.py).
 
-Tutorial: "The Evolution of Finger", "Use Deferreds" (annotations,
-section 9).
-Changed since step 7: getUser returns a Deferred (here one that has already
-fired, from defer.succeed). The protocol adds an errback that turns any
-failure into "Internal error in server", then a callback that writes the
-answer and closes.
+"The Evolution of Finger": Use Deferreds; annotations section 9.
+Changed since step 7: getUser returns a Deferred (defer.succeed), and
+lineReceived adds an errback, onError, before its callback, writeResponse.
+FingerFactory takes the users as a dict, as the listing does from here on.
 
-    python finger/finger08.py            (then: telnet localhost 1079, type moshez)
-    Happy and well
+    python finger/finger08.py        then: echo moshez | nc -N localhost 1079  ->  Happy and well
 
-Departures from the original listing: those of step 7, and:
-- the errback also logs the failure (once), so an internal error is not
-  silent; a last errback closes the connection whatever happens, so no
-  client ever waits for an answer that will not come;
-- getUser is called through maybeDeferred, so a getUser that raises is an
-  internal error too, not a dropped query;
-- after the first line the protocol reads no more: one query per connection;
-  a client that sends no line within 60 seconds is hung up on
-  (TimeoutMixin);
-- the program logs to standard output (Twisted's logger), which a script
-  does not do by itself.
+Departures, marked "departure" below; what every step shares is in contract.py:
+- where: --port or FINGER_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); an address line
+- every connection: at most FINGER_TIMEOUT (60) seconds and FINGER_MAX_BYTES (65536) bytes
+- contract.LineReceiver: a bare LF ends a line too; over 1024 bytes is "Query too long"
+- text inside, bytes at the edge: the name decoded from UTF-8 (RFC 1288's /W dropped)
+- zoë, a second user, whose name is not ASCII
+- ask(): one query a connection, cancelled if the client hangs up; onError logs once
 """
 
-import argparse
-import os
-import sys
-
+import contract
 from twisted.internet import defer, protocol, reactor
-from twisted.internet.error import CannotListenError
-from twisted.logger import Logger, globalLogBeginner, textFileLogObserver
-from twisted.protocols import basic, policies
-
-log = Logger(namespace="finger")
 
 
-def query_user(line):
-    """The user a finger query asks about, as text.
+class FingerProtocol(contract.LineReceiver):  # departure: basic.LineReceiver, bounded
+    def lineReceived(self, user):
+        d = self.ask(self.factory.getUser, user)  # departure: text inside; one query
 
-    Bytes come in; the rest of the program sees str. A leading /W (RFC 1288's
-    "verbose" switch) is ignored, so "/W moshez" asks about moshez."""
-    query = line.decode("utf-8", errors="replace").strip()
-    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
-        query = query[2:].strip()
-    return query
+        def onError(err):
+            return contract.internalError(err)  # departure: logged once
 
+        d.addErrback(onError)
 
-class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
-    # Split on LF, so a bare LF ends a query as well as CRLF.
-    delimiter = b"\n"
-    MAX_LENGTH = 1024
-    # Seconds a client gets to send its query; a silent one is hung up on.
-    timeOut = 60
-
-    def connectionMade(self):
-        self.setTimeout(self.timeOut)
-
-    def connectionLost(self, reason):
-        self.setTimeout(None)
-
-    def lineReceived(self, line):
-        # One query per connection: stop reading lines.
-        self.setTimeout(None)
-        self.pauseProducing()
-        d = defer.maybeDeferred(self.factory.getUser, query_user(line))
-        d.addErrback(self.internalError)
-        d.addCallback(self.answer)
-        d.addErrback(self.unanswerable)
-
-    def internalError(self, failure):
-        log.failure("finger query failed", failure)
-        return "Internal error in server"
-
-    def answer(self, message):
-        self.transport.write(message.encode("utf-8") + b"\r\n")
-        self.transport.loseConnection()
-
-    def unanswerable(self, failure):
-        # Only a bug in answer() gets here; log it and hang up.
-        log.failure("could not send a finger answer", failure)
-        self.transport.loseConnection()
-
-    def lineLengthExceeded(self, line):
-        if not self.transport.disconnecting:
-            self.transport.write(b"Query too long\r\n")
+        def writeResponse(message):
+            self.transport.write(message.encode("utf-8") + b"\r\n")  # bytes at the edge
             self.transport.loseConnection()
+
+        d.addCallback(writeResponse)
 
 
 class FingerFactory(protocol.ServerFactory):
     protocol = FingerProtocol
 
-    def __init__(self, **users):
+    def __init__(self, users):
         self.users = users
 
     def getUser(self, user):
         return defer.succeed(self.users.get(user, "No such user"))
 
 
-# --- configuration: the same in every script step --------------------------
-
-NAME = os.path.basename(__file__)
-
-
-def port_number(text):
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not {text!r}")
-    return int(text)
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog=NAME, description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=port_number,
-                        help="port to listen on, 0 for a free one (default: FINGER_PORT or 1079)")
-    args = parser.parse_args(argv)
-    if args.port is None:  # --port wins over FINGER_PORT
-        try:
-            args.port = port_number(os.environ.get("FINGER_PORT", "1079"))
-        except argparse.ArgumentTypeError as e:
-            sys.exit(f"{NAME}: FINGER_PORT {e}")
-    args.iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
-    return args
-
-
-def listen(factory, args):
-    """Listen, and print the address line, or exit with one line."""
-    try:
-        port = reactor.listenTCP(args.port, factory, interface=args.iface)
-    except CannotListenError as e:
-        sys.exit(f"{NAME}: {e}")
-    address = port.getHost()
-    print(f"finger listening on {address.host}:{address.port}", flush=True)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stdout)],
-                                     redirectStandardIO=False)
-    listen(FingerFactory(moshez="Happy and well", zoë="Très bien, merci"), args)
-    reactor.run()
-
-
-if __name__ == "__main__":
-    main()
+fingerEndpoint = contract.serverFromString(reactor, "tcp:1079")  # departure: where, said
+fingerEndpoint.listen(FingerFactory({"moshez": "Happy and well", "zoë": "Très bien, merci"}))
+reactor.run()

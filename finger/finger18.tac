@@ -1,487 +1,178 @@
-"""Finger step 18 -- write readable code.
+"""Finger, step 18: write readable code (finger18.tac).
 
-The Evolution of Finger, "Write Readable Code" (annotation section 20
-points at its lineReceived). Original: finger18.tac.
+"The Evolution of Finger": Write Readable Code (the annotations end at step 16).
+Changed since step 17: the same answers, with the hacks gone. The web site is two
+classes, UserStatusTree (the user list, at /) and UserStatus (one user), and the
+XML-RPC resource a third, UserStatusXR; the errbacks are one function, catchError;
+FingerService.getUsers is new, for the list.
 
-    FINGER_PORT=1079 FINGER_WEB_PORT=8000 twistd -ny finger/finger18.tac   (non-root)
-    twistd -ny finger/finger18.tac                                          (as the text: 79, 8000)
+    FINGER_PORT=1079 FINGER_WEB_PORT=8000 FINGER_IRC_SERVER= twistd -ny finger/finger18.tac
+    then: echo moshez | nc -N localhost 1079  ->  happy and well
+    and:  http://localhost:8000/ lists the users, each a link to its page
 
-What changed since step 17: nothing a client can see but a user list at
-the web root. The code is rewritten with plain classes instead of factories
-patched with function attributes and lambdas: FingerProtocol and
-FingerFactory, IRCReplyBot and IRCClientFactory, FingerResource (with
-UserPage and the XML-RPC FingerXR at /RPC2) each say what they are, and
-FingerService only keeps the users and hands out its front-ends
-(getFingerFactory, getResource, getIRCBot).
-
-Departures from the original listing:
-- Text inside, bytes at the edge: services keep str, every front-end decodes
-  UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
-  str (never Binary), IRC never shows a b'...'.
-- A control character (an escape, a BEL) in a status from the users
-  file becomes a space: it never reaches a finger client.
-- putChild takes bytes (a str is a TypeError since Twisted 22.10).
-- The finger protocol takes a half-close (IHalfCloseableProtocol): a client
-  that shuts its side after the query, as `nc -N` does, still gets the
-  answer; one that hangs up first cancels the query.
-- Every Deferred gets an errback: finger answers "Internal error in server",
-  the web a 500 page, XML-RPC a Fault, IRC a short line; logged once.
-- The web escapes everything with html.escape and renders no static.Data
-  (importing twisted.web.static warns on today's Twisted).
-- The status file is re-read by a LoopingCall; a malformed line is skipped
-  and logged, users removed from the file disappear.
-- No Application("finger", uid=1, gid=1): it makes twistd exit for anyone
-  who is not root. Use `twistd -u UID -g GID` to drop privileges instead.
-- Ports, interface, files and the IRC server come from FINGER_* variables
-  (finger/README.md); FINGER_IRC_SERVER="" runs no IRC bot. The bot
-  reconnects through ClientService.
+Departures, marked "departure" below; what every step shares is in contract.py:
+- where: FINGER_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); an address line in the log
+- every connection: at most FINGER_TIMEOUT (60) seconds and FINGER_MAX_BYTES (65536) bytes
+- contract.LineReceiver: a bare LF ends a line too; over 1024 bytes is "Query too long"
+- text inside, bytes at the edge: the name decoded from UTF-8 (RFC 1288's /W dropped)
+- ask(): one query a connection, cancelled if the client hangs up; catchError logs once
+- no uid=1, gid=1, which makes twistd exit for anyone but root (twistd -u, -g)
+- the file: FINGER_USERS_FILE (finger/etc.users, not /etc/users), read every FINGER_RELOAD (30) s
+- statusFile(): UTF-8, no control characters; a bad line or an unreadable file is logged once
+- the web: FINGER_WEB_PORT (8000); contract.Site: pages in UTF-8, a 500 page on an error
+- html.escape on the name and the status (cgi.escape is gone); the links quoted
+- the bot: contract.IRCClient (text, one line a message); FINGER_IRC_SERVER, FINGER_IRC_NICK
+- contract.XMLRPC: a wrong call is a Fault that says so; putChild takes bytes (Twisted 22.10)
 """
 
 import html
-import os
-import re
-import sys
-import warnings
+from urllib.parse import quote
 
-from zope.interface import implementer
-
-from twisted.application import internet, service
-from twisted.internet import defer, endpoints, protocol, reactor, task
-from twisted.internet.error import CannotListenError
-from twisted.internet.interfaces import IHalfCloseableProtocol
-from twisted.logger import Logger
-from twisted.protocols import basic, policies
-from twisted.web import resource, server
-from twisted.words.protocols import irc
-
-with warnings.catch_warnings():
-    # Importing twisted.web.xmlrpc touches twisted.web.http.HTTPClient, which
-    # Twisted itself deprecated in 24.7; the warning is Twisted's, not ours.
-    warnings.filterwarnings(
-        "ignore", r"twisted\.web\.http\.HTTPClient was deprecated",
-        DeprecationWarning)
-    from twisted.web import xmlrpc
-
-NAME = "finger18.tac"
-log = Logger(namespace="finger18")
-INTERNAL_ERROR = "Internal error in server"
+from finger import contract
+from twisted.application import service
+from twisted.internet import defer, protocol, reactor
+from twisted.web import resource, server, xmlrpc
 
 
-# -- the finger protocol and its factory ---------------------------------------
-
-def finger_query(line):
-    """The user name a finger query asks about: UTF-8 decoded, with RFC
-    1288's /W (verbose) switch ignored."""
-    query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
-    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
-        query = query[2:].strip()
-    return query
+def catchError(err):
+    return contract.internalError(err)  # departure: logged once
 
 
-@implementer(IHalfCloseableProtocol)
-class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
-    """One query, one answer. A client may half-close right after its query
-    (`nc -N` does): that is "no more from me", and the answer still comes,
-    however long the backend takes. A client that hangs up before its answer
-    cancels the query (the backend stops, if it can)."""
-    delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
-    MAX_LENGTH = 1024
-    timeOut = 60  # an idle client is dropped, not held for ever
+class FingerProtocol(contract.LineReceiver):  # departure: basic.LineReceiver, bounded
+    def lineReceived(self, user):
+        d = self.ask(self.factory.getUser, user)  # departure: text inside; one query
+        d.addErrback(catchError)
 
-    def connectionMade(self):
-        self.answered = False
-        self.pending = None  # the backend's Deferred, until it fires
-        self.setTimeout(self.timeOut)
-
-    def readConnectionLost(self):
-        # The client has sent all it will: answer the query it sent, if any.
-        if not self.answered:
+        def writeValue(value):
+            self.transport.write(value.encode("utf-8") + b"\r\n")  # bytes at the edge
             self.transport.loseConnection()
 
-    def writeConnectionLost(self):
-        pass  # never asked for: this protocol does not half-close
-
-    def connectionLost(self, reason):
-        self.setTimeout(None)
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.cancel()  # nobody is left to answer
-
-    def lineReceived(self, line):
-        if self.answered:
-            return
-        self.answered = True
-        self.setTimeout(None)
-        user = finger_query(line)
-        d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
-        d.addErrback(self.failed, user)
-        d.addCallback(self.answer)
-        d.addErrback(self.unanswerable)
-
-    def failed(self, failure, user):
-        if failure.check(defer.CancelledError):
-            return None  # cancelled by connectionLost: not an error
-        log.failure("finger query for {user!r} failed", failure, user=user)
-        return INTERNAL_ERROR
-
-    def answer(self, status):
-        self.pending = None
-        if status is None:
-            return  # the client has gone
-        self.transport.write(status.encode("utf-8") + b"\r\n")
-        self.transport.loseConnection()
-
-    def unanswerable(self, failure):
-        # Only a bug gets here (a backend that gave no text): log it once and
-        # hang up; the query's timeout is off, so nothing else would.
-        log.failure("could not send a finger answer", failure)
-        self.transport.loseConnection()
-
-    def lineLengthExceeded(self, line):
-        if not self.transport.disconnecting:
-            self.transport.write(b"Query too long\r\n")
-            self.transport.loseConnection()
-
-    def timeoutConnection(self):
-        self.transport.abortConnection()
+        d.addCallback(writeValue)
 
 
-class FingerFactory(protocol.ServerFactory):
-    protocol = FingerProtocol
-
-    def __init__(self, service):
-        self.service = service
-
-    def getUser(self, user):
-        return self.service.getUser(user)
-
-
-# -- the IRC bot and its factory ------------------------------------------------
-
-def one_line(text):
-    """CR and LF would end an IRC command and start another: never send them."""
-    return " ".join(text.splitlines())
-
-
-class IRCReplyBot(irc.IRCClient):
-
+class IRCReplyBot(contract.IRCClient):  # departure: irc.IRCClient, as text, one line
     def connectionMade(self):
         self.nickname = self.factory.nickname
-        super().connectionMade()
+        contract.IRCClient.connectionMade(self)
 
-    def signedOn(self):
-        log.info("irc signed on to {server} as {nick}",
-                 server=self.factory.server, nick=self.nickname)
-
-    def privmsg(self, user, channel, message):
-        if channel != self.nickname:
-            return  # only private messages are questions
-        nick = user.split("!", 1)[0]
-        name = message.strip()
-        d = defer.maybeDeferred(self.factory.getUser, name)
-        d.addErrback(self.failed, name)
-        d.addCallback(lambda status: self.msg(
-            nick, one_line(f"Status of {name}: {status}")))
-
-    def failed(self, failure, name):
-        log.failure("irc query for {user!r} failed", failure, user=name)
-        return INTERNAL_ERROR
+    def privmsg(self, user, channel, msg):
+        user = user.split("!")[0]
+        if self.nickname.lower() == channel.lower():
+            d = defer.maybeDeferred(self.factory.getUser, msg.strip())  # departure: text
+            d.addErrback(catchError)
+            d.addCallback(lambda m: f"Status of {msg}: {m}")
+            d.addCallback(lambda m: self.msg(user, m))
 
 
-class IRCClientFactory(protocol.ClientFactory):
-    protocol = IRCReplyBot
-
-    def __init__(self, service, nickname, server):
-        self.service = service
-        self.nickname = nickname
-        self.server = server
-
-    def getUser(self, user):
-        return self.service.getUser(user)
-
-
-# -- the web site ------------------------------------------------------------------
-
-def page(title, body):
-    """A whole HTML page; `title` is text, `body` is HTML already escaped."""
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title></head>\n"
-            f"<body>\n{body}\n</body></html>\n").encode("utf-8")
-
-
-def respond(request, d, what):
-    """Finish request with the page that d fires with, or with a 500 page
-    (logged once) when d fails; write nothing if the client has gone."""
-    lost = []
-    request.notifyFinish().addErrback(lost.append)
-
-    def failed(failure):
-        log.failure("web request for {what} failed", failure, what=what)
-        return 500, page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>")
-
-    def write(result):
-        if lost:
-            return
-        code, content = result
-        request.setResponseCode(code)
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        request.write(content)
-        request.finish()
-
-    d.addCallbacks(lambda content: (200, content), failed)
-    d.addCallback(write)
-    return server.NOT_DONE_YET
-
-
-class FingerResource(resource.Resource):
-    """/ lists the users, /USER shows a status, /RPC2 is XML-RPC."""
-
+class UserStatusTree(resource.Resource):
     def __init__(self, service):
-        super().__init__()
+        resource.Resource.__init__(self)
         self.service = service
-        self.putChild(b"RPC2", FingerXR(service))
+
+    def render_GET(self, request):
+        d = self.service.getUsers()
+
+        def formatUsers(users):
+            l = [f'<li><a href="{quote(user)}">{html.escape(user)}</a></li>'  # departure
+                 for user in users]
+            return "<ul>" + "".join(l) + "</ul>"
+
+        d.addCallback(formatUsers)
+        d.addCallback(request.write)
+        d.addCallback(lambda _: request.finish())
+        d.addErrback(request.processingFailed)  # departure: a 500 page, logged once
+        return server.NOT_DONE_YET
 
     def getChild(self, path, request):
-        if path == b"":
-            return self
-        try:
-            user = path.decode("utf-8")
-        except UnicodeDecodeError:
-            user = path.decode("utf-8", "replace")
-        return UserPage(self.service, user)
-
-    def render_GET(self, request):
-        d = defer.maybeDeferred(self.service.getUsers)
-        d.addCallback(self.listing)
-        return respond(request, d, "the user list")
-
-    def listing(self, users):
-        items = "\n".join(f"<li>{html.escape(u)}</li>" for u in users)
-        return page("Users", f"<h1>Users</h1>\n<ul>\n{items}\n</ul>")
+        if path == b"":  # departure: a path is bytes
+            return UserStatusTree(self.service)
+        else:
+            return UserStatus(path.decode("utf-8", "replace"), self.service)
 
 
-class UserPage(resource.Resource):
-    isLeaf = True
-
-    def __init__(self, service, user):
-        super().__init__()
-        self.service = service
+class UserStatus(resource.Resource):
+    def __init__(self, user, service):
+        resource.Resource.__init__(self)
         self.user = user
+        self.service = service
 
     def render_GET(self, request):
-        d = defer.maybeDeferred(self.service.getUser, self.user)
-        d.addCallback(lambda status: page(self.user, (
-            f"<h1>{html.escape(self.user)}</h1>\n<p>{html.escape(status)}</p>")))
-        return respond(request, d, repr(self.user))
+        d = self.service.getUser(self.user)
+        d.addCallback(html.escape)  # departure: cgi.escape is gone
+        d.addCallback(lambda m: "<h1>%s</h1>" % html.escape(self.user) + "<p>%s</p>" % m)
+        d.addCallback(request.write)
+        d.addCallback(lambda _: request.finish())
+        d.addErrback(request.processingFailed)  # departure: a 500 page, logged once
+        return server.NOT_DONE_YET
 
 
-class FingerXR(xmlrpc.XMLRPC):
-    """XML-RPC at /RPC2: getUser(name) returns the status, a plain str."""
-
+class UserStatusXR(contract.XMLRPC):  # departure: faults that say what
     def __init__(self, service):
-        super().__init__()
+        xmlrpc.XMLRPC.__init__(self)
         self.service = service
 
     def xmlrpc_getUser(self, user):
-        d = defer.maybeDeferred(self.service.getUser, str(user))
-        return d.addErrback(self.fault, user)
-
-    def fault(self, failure, user):
-        log.failure("xml-rpc getUser({user!r}) failed", failure, user=user)
-        raise xmlrpc.Fault(self.FAILURE, INTERNAL_ERROR)
-
-
-
-
-# Control characters (C0 but TAB, DEL, C1): an escape sequence in a status
-# would reach finger clients as is (RFC 1288 asks servers to filter them).
-CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
-# -- the backend: a file of "user: status" lines, re-read on a timer ------------
-
-def parse_users(text, filename):
-    """{user: status} from the text of a file of `user: status` lines; #
-    starts a comment. Malformed lines are logged and skipped."""
-    users = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        user, colon, status = line.partition(":")
-        if not colon or not user.strip():
-            log.warn("{file}:{number}: skipped a line that is not "
-                     "'user: status'", file=filename, number=number)
-            continue
-        users[user.strip()] = CONTROL.sub(" ", status).strip()
-    return users
-
-
-def read_users(filename):
-    with open(filename, encoding="utf-8") as f:
-        return parse_users(f.read(), filename)
+        return self.service.getUser(user)
 
 
 class FingerService(service.Service):
-
-    def __init__(self, filename, reload=30):
+    def __init__(self, filename):
         self.filename = filename
-        self.reload = reload
         self.users = {}
 
-    _seen = None  # the text (or the error) of the last read
-
     def _read(self):
-        """Read the file again; parse and log only when it has changed, so
-        a bad line or a missing file is logged once, not every tick."""
-        try:
-            with open(self.filename, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as e:
-            if self._seen != str(e):
-                self._seen = str(e)
-                # Keep the users we had; try again at the next tick.
-                log.error("cannot read {file}: {error}", file=self.filename, error=e)
-            return
-        if text != self._seen:
-            self._seen = text
-            self.users = parse_users(text, self.filename)
-
-    def startService(self):
-        super().startService()
-        self._call = task.LoopingCall(self._read)
-        self._call.start(self.reload)
-
-    def stopService(self):
-        super().stopService()
-        if self._call.running:
-            self._call.stop()
+        self.users.clear()
+        with contract.statusFile(self.filename) as f:  # departure: checked, as text
+            for line in f:
+                user, status = line.split(":", 1)
+                user = user.strip()
+                status = status.strip()
+                self.users[user] = status
+        self.call = reactor.callLater(contract.setting("FINGER_RELOAD"), self._read)  # departure
 
     def getUser(self, user):
         return defer.succeed(self.users.get(user, "No such user"))
 
     def getUsers(self):
-        return defer.succeed(sorted(self.users))
-
-    # The service makes its front-ends; each is a plain class above.
+        return defer.succeed(list(self.users.keys()))
 
     def getFingerFactory(self):
-        return FingerFactory(self)
+        f = protocol.ServerFactory()
+        f.protocol = FingerProtocol
+        f.getUser = self.getUser
+        return f
 
     def getResource(self):
-        return FingerResource(self)
+        r = UserStatusTree(self)
+        x = UserStatusXR(self)
+        r.putChild(b"RPC2", x)  # departure: bytes
+        return r
 
-    def getIRCBot(self, nickname, server):
-        return IRCClientFactory(self, nickname, server)
+    def getIRCBot(self, nickname):
+        f = protocol.ClientFactory()
+        f.protocol = IRCReplyBot
+        f.nickname = nickname
+        f.getUser = self.getUser
+        return f
 
+    def startService(self):
+        self._read()
+        service.Service.startService(self)
 
-# -- listening, and saying where -----------------------------------------------
-
-class CannotListen(SystemExit, Exception):
-    """A port that cannot be bound: one line and exit status 1.
-
-    A SystemExit, so the line is all a user sees; an Exception too, so
-    twistd's clean-up for a failed start runs: it removes the pidfile and,
-    for a daemon, tells the launching twistd, which would otherwise wait
-    for ever on its status pipe."""
-
-
-class AnnouncedServer:
-    """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
-    once bound, and turns a port that cannot be bound into one line."""
-
-    def __init__(self, role, *args, **kwargs):
-        self.role = role
-        super().__init__(*args, **kwargs)
-
-    def _getPort(self):
-        interface = self.kwargs.get("interface", "")
-        try:
-            port = super()._getPort()
-        except CannotListenError as e:
-            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
-                               f"{interface}:{self.args[0]}: "
-                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
-        log.info("{role} listening on {host}:{port}", role=self.role,
-                 host=interface, port=port.getHost().port)
-        return port
+    def stopService(self):
+        service.Service.stopService(self)
+        self.call.cancel()
 
 
-class AnnouncedTCPServer(AnnouncedServer, internet.TCPServer):
-    pass
-
-
-# -- configuration (finger/README.md): checked before anything is bound ---------
-
-def fail(message):
-    sys.exit(f"{NAME}: {message}")
-
-
-def env_port(variable, default):
-    value = os.environ.get(variable, str(default))
-    if not value.isascii() or not value.isdigit() or int(value) > 65535:
-        fail(f"{variable} must be a port number (0-65535), not {value!r}")
-    return int(value)
-
-
-def env_seconds(variable, default):
-    value = os.environ.get(variable, str(default))
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0
-    if not 0 < seconds < float("inf"):
-        fail(f"{variable} must be a positive number of seconds, not {value!r}")
-    return seconds
-
-
-def env_irc_nick(variable, default):
-    """An IRC nickname (RFC 2812's letters, digits and specials)."""
-    value = os.environ.get(variable, default)
-    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", value):
-        fail(f"{variable} must be an IRC nickname, not {value!r}")
-    return value
-
-
-def env_irc_server(variable, default):
-    value = os.environ.get(variable, default)
-    if value == "":
-        return None
-    host, colon, port = value.rpartition(":")
-    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        fail(f"{variable} must be host:port, not {value!r}")
-    return host, int(port)
-
-
-def env_users_file(variable, default):
-    filename = os.environ.get(variable, default)
-    try:
-        with open(filename, encoding="utf-8") as f:
-            f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        fail(f"{variable}: cannot read {filename!r}: {getattr(e, 'strerror', e)}")
-    return filename
-
-
-# The defaults sit beside this file, so the tac runs from any directory.
-HERE = os.path.dirname(os.path.abspath(__file__))
-finger_port = env_port("FINGER_PORT", 79)
-web_port = env_port("FINGER_WEB_PORT", 8000)
-iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
-users_file = env_users_file("FINGER_USERS_FILE", os.path.join(HERE, "etc.users"))
-reload_seconds = env_seconds("FINGER_RELOAD", 30)
-irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
-irc_nick = env_irc_nick("FINGER_IRC_NICK", "fingerbot")
-
-application = service.Application("finger")
-f = FingerService(users_file, reload_seconds)
+application = service.Application("finger")  # departure: no uid=1, gid=1
+f = FingerService(contract.usersFile())  # departure: FINGER_USERS_FILE
 serviceCollection = service.IServiceCollection(application)
 f.setServiceParent(serviceCollection)
-AnnouncedTCPServer("finger", finger_port, f.getFingerFactory(),
-                   interface=iface).setServiceParent(serviceCollection)
-AnnouncedTCPServer("web", web_port, server.Site(f.getResource()),
-                   interface=iface).setServiceParent(serviceCollection)
-if irc_server is not None:
-    bot = f.getIRCBot(irc_nick, "%s:%d" % irc_server)
-    endpoint = endpoints.HostnameEndpoint(reactor, *irc_server)
-    internet.ClientService(endpoint, bot).setServiceParent(serviceCollection)
+contract.service("tcp:79", f.getFingerFactory()).setServiceParent(serviceCollection)  # departure
+contract.service("tcp:8000", contract.Site(f.getResource()), "web").setServiceParent(
+    serviceCollection
+)
+contract.ircClient(  # departure: internet.ClientService, FINGER_IRC_SERVER
+    "tcp:irc.libera.chat:6667",  # departure: freenode is gone
+    f.getIRCBot("fingerbot"),
+).setServiceParent(serviceCollection)

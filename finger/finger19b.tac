@@ -1,184 +1,87 @@
-"""Finger step 19b -- a backend that runs the local `finger` program.
+"""Finger, step 19b: another back-end (finger19b.tac).
 
-The Evolution of Finger, "Another Back-end" (step 9's idea behind the
-interface). Original: finger19b_changes.py, run with finger19.tac.
+"The Evolution of Finger": Another Back-end (pluggable backends).
+Changed since step 19a: step 19's FingerService, which reads the status file, is
+back, beside a new backend, LocalFingerService, which asks the system's finger
+program, as step 9 did; the tac serves that one, with the adapters of step 19
+unchanged. It knows no list of users, so getUsers is empty, and there is no setter.
 
-    FINGER_PORT=1079 FINGER_WEB_PORT=8000 twistd -ny finger/finger19b.tac
-    twistd -ny finger/finger19b.tac              (as the text: 79, 8000)
+    FINGER_PORT=1079 FINGER_WEB_PORT=8000 FINGER_IRC_SERVER= twistd -ny finger/finger19b.tac
+    then: echo root | nc -N localhost 1079  ->  what `finger root` says
 
-What changed since step 19: the backend is LocalFingerService, whose
-getUser runs `finger USER` and answers with what it prints. It provides
-IFingerService, so the finger, web, XML-RPC and IRC front-ends are the
-adapters of step 19, unchanged. getUsers lists nobody, as in the text.
-
-As in step 9, only a plain user name ever reaches the program: `-l`,
-`--help`, `a@b` or two words are answered `No such user` (and the reason is
-logged), and the name comes after `--`. Whatever the program writes to
-stderr is dropped. A missing program, or one that does not answer within 10
-seconds (it is killed), fails the query: every front-end then answers with
-its internal error, logged once.
-
-Departures from the original listing:
-- zope.interface's @implementer replaces implements(); interface methods have
-  no `self`, as zope.interface wants.
-- Text inside, bytes at the edge: services keep str, every front-end decodes
-  UTF-8 on the way in and encodes it on the way out; XML-RPC returns a plain
-  str (never Binary), IRC never shows a b'...'.
-- A control character (a bare CR, an escape) in a status from the
-  setter or in what `finger` prints becomes a space: it never reaches a
-  finger client.
-- putChild takes bytes (a str is a TypeError since Twisted 22.10).
-- The finger protocol takes a half-close (IHalfCloseableProtocol): a client
-  that shuts its side after the query, as `nc -N` does, still gets the
-  answer; one that hangs up first cancels the query.
-- Every Deferred gets an errback: finger answers "Internal error in server",
-  the web a 500 page, XML-RPC a Fault, IRC a short line; logged once.
-- The web escapes everything with html.escape and renders no static.Data
-  (importing twisted.web.static warns on today's Twisted).
-- Only plain user names reach `finger`, after `--`; the program is killed
-  after 10 seconds; stderr is not an error.
-- No Application("finger", uid=1, gid=1): it makes twistd exit for anyone
-  who is not root. Use `twistd -u UID -g GID` to drop privileges instead.
-- Ports, interface, files and the IRC server come from FINGER_* variables
-  (finger/README.md); FINGER_IRC_SERVER="" runs no IRC bot. The bot
-  reconnects through ClientService.
+Departures, marked "departure" below; what every step shares is in contract.py:
+- where: FINGER_PORT (0: a free one), on FINGER_IFACE (127.0.0.1); an address line in the log
+- every connection: at most FINGER_TIMEOUT (60) seconds and FINGER_MAX_BYTES (65536) bytes
+- contract.LineReceiver: a bare LF ends a line too; over 1024 bytes is "Query too long"
+- text inside, bytes at the edge: the name decoded from UTF-8 (RFC 1288's /W dropped)
+- ask(): one query a connection, cancelled if the client hangs up; catchError logs once
+- no uid=1, gid=1, which makes twistd exit for anyone but root (twistd -u, -g)
+- the file: FINGER_USERS_FILE (finger/etc.users, not /etc/users), read every FINGER_RELOAD (30) s
+- statusFile(): UTF-8, no control characters; a bad line or an unreadable file is logged once
+- contract.getProcessOutput: plain names only; stderr logged; killed after 10 s
+- the web: FINGER_WEB_PORT (8000); contract.Site: pages in UTF-8, a 500 page on an error
+- html.escape on the name and the status (cgi.escape is gone); the links quoted
+- the bot: contract.IRCClient (text, one line a message); FINGER_IRC_SERVER, FINGER_IRC_NICK
+- contract.XMLRPC: a wrong call is a Fault that says so; putChild takes bytes (Twisted 22.10)
 """
 
 import html
-import os
-import re
-import shutil
-import sys
-import warnings
+from urllib.parse import quote
 
 from zope.interface import Interface, implementer
 
-from twisted.application import internet, service
-from twisted.internet import defer, endpoints, protocol, reactor
-from twisted.internet.error import CannotListenError, ProcessExitedAlready
-from twisted.internet.interfaces import IHalfCloseableProtocol
-from twisted.logger import Logger
-from twisted.protocols import basic, policies
+from finger import contract
+from twisted.application import service
+from twisted.internet import defer, protocol, reactor
 from twisted.python import components
-from twisted.web import resource, server
-from twisted.words.protocols import irc
+from twisted.web import resource, server, xmlrpc
 
-with warnings.catch_warnings():
-    # Importing twisted.web.xmlrpc touches twisted.web.http.HTTPClient, which
-    # Twisted itself deprecated in 24.7; the warning is Twisted's, not ours.
-    warnings.filterwarnings(
-        "ignore", r"twisted\.web\.http\.HTTPClient was deprecated",
-        DeprecationWarning)
-    from twisted.web import xmlrpc
-
-NAME = "finger19b.tac"
-log = Logger(namespace="finger19b")
-INTERNAL_ERROR = "Internal error in server"
-
-
-# -- the interfaces ----------------------------------------------------------
 
 class IFingerService(Interface):
-
     def getUser(user):
-        """Return a Deferred firing with the status of user (a str)."""
+        """
+        Return a deferred returning a string.
+        """
 
     def getUsers():
-        """Return a Deferred firing with a list of user names (str)."""
+        """
+        Return a deferred returning a list of strings.
+        """
 
 
 class IFingerSetterService(Interface):
-
     def setUser(user, status):
-        """Set the status of user; both are str."""
+        """
+        Set the user's status to something.
+        """
 
 
-# -- the finger protocol and its adapter -------------------------------------
-
-def finger_query(line):
-    """The user name a finger query asks about: UTF-8 decoded, with RFC
-    1288's /W (verbose) switch ignored."""
-    query = line.rstrip(b"\r").decode("utf-8", "replace").strip()
-    if query[:2].upper() == "/W" and query[2:3] in ("", " ", "\t"):
-        query = query[2:].strip()
-    return query
+def catchError(err):
+    return contract.internalError(err)  # departure: logged once
 
 
-@implementer(IHalfCloseableProtocol)
-class FingerProtocol(basic.LineReceiver, policies.TimeoutMixin):
-    """One query, one answer. A client may half-close right after its query
-    (`nc -N` does): that is "no more from me", and the answer still comes,
-    however long the backend takes. A client that hangs up before its answer
-    cancels the query (the backend stops, if it can)."""
-    delimiter = b"\n"  # a bare LF ends a query too; CR is stripped
-    MAX_LENGTH = 1024
-    timeOut = 60  # an idle client is dropped, not held for ever
+class FingerProtocol(contract.LineReceiver):  # departure: basic.LineReceiver, bounded
+    def lineReceived(self, user):
+        d = self.ask(self.factory.getUser, user)  # departure: text inside; one query
+        d.addErrback(catchError)
 
-    def connectionMade(self):
-        self.answered = False
-        self.pending = None  # the backend's Deferred, until it fires
-        self.setTimeout(self.timeOut)
-
-    def readConnectionLost(self):
-        # The client has sent all it will: answer the query it sent, if any.
-        if not self.answered:
+        def writeValue(value):
+            self.transport.write(value.encode("utf-8") + b"\r\n")  # bytes at the edge
             self.transport.loseConnection()
 
-    def writeConnectionLost(self):
-        pass  # never asked for: this protocol does not half-close
-
-    def connectionLost(self, reason):
-        self.setTimeout(None)
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.cancel()  # nobody is left to answer
-
-    def lineReceived(self, line):
-        if self.answered:
-            return
-        self.answered = True
-        self.setTimeout(None)
-        user = finger_query(line)
-        d = self.pending = defer.maybeDeferred(self.factory.getUser, user)
-        d.addErrback(self.failed, user)
-        d.addCallback(self.answer)
-        d.addErrback(self.unanswerable)
-
-    def failed(self, failure, user):
-        if failure.check(defer.CancelledError):
-            return None  # cancelled by connectionLost: not an error
-        log.failure("finger query for {user!r} failed", failure, user=user)
-        return INTERNAL_ERROR
-
-    def answer(self, status):
-        self.pending = None
-        if status is None:
-            return  # the client has gone
-        self.transport.write(status.encode("utf-8") + b"\r\n")
-        self.transport.loseConnection()
-
-    def unanswerable(self, failure):
-        # Only a bug gets here (a backend that gave no text): log it once and
-        # hang up; the query's timeout is off, so nothing else would.
-        log.failure("could not send a finger answer", failure)
-        self.transport.loseConnection()
-
-    def lineLengthExceeded(self, line):
-        if not self.transport.disconnecting:
-            self.transport.write(b"Query too long\r\n")
-            self.transport.loseConnection()
-
-    def timeoutConnection(self):
-        self.transport.abortConnection()
+        d.addCallback(writeValue)
 
 
 class IFingerFactory(Interface):
-
     def getUser(user):
-        """Return a Deferred firing with the status of user."""
+        """
+        Return a deferred returning a string.
+        """
 
     def buildProtocol(addr):
-        """Return a protocol answering finger queries."""
+        """
+        Return a protocol returning a string.
+        """
 
 
 @implementer(IFingerFactory)
@@ -192,75 +95,31 @@ class FingerFactoryFromService(protocol.ServerFactory):
         return self.service.getUser(user)
 
 
-components.registerAdapter(FingerFactoryFromService, IFingerService,
-                           IFingerFactory)
+components.registerAdapter(FingerFactoryFromService, IFingerService, IFingerFactory)
 
 
-# Control characters (C0 but TAB, DEL, C1): a bare CR or an escape sequence
-# in a status would reach finger clients as is, and RFC 1288 asks servers to
-# filter them. Each becomes a space as a status comes in.
-CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-# In text of many lines: the same, but LF and CRLF, the line ends, stay.
-LINES_CONTROL = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def plain_text(text):
-    """text with every control character but TAB made a space."""
-    return CONTROL.sub(" ", text)
-
-
-def finger_lines(text):
-    """Text of many lines as a finger answer: its line ends (LF, CRLF) kept,
-    every other control character but TAB (a bare CR, an escape) a space."""
-    return LINES_CONTROL.sub(" ", text)
-
-
-# -- the setter protocol and its adapter --------------------------------------
-
-class FingerSetterProtocol(basic.LineReceiver, policies.TimeoutMixin):
-    """Two lines, the user then the status; applied when the client closes.
-    Anything else is ignored and logged. A client gets 60 seconds, and a
-    third line ends the connection: nothing it sends is kept unbounded."""
-    delimiter = b"\n"
-    MAX_LENGTH = 1024
-    timeOut = 60
-
+class FingerSetterProtocol(contract.LineReceiver):  # departure: basic.LineReceiver, bounded
     def connectionMade(self):
         self.lines = []
-        self.setTimeout(self.timeOut)
 
     def lineReceived(self, line):
-        self.resetTimeout()
-        self.lines.append(plain_text(line.decode("utf-8", "replace")))
-        if len(self.lines) > 2:
-            self.transport.loseConnection()  # junk; LineReceiver stops here
-
-    def lineLengthExceeded(self, line):
-        self.lines.append(None)  # makes the request junk
-        self.transport.loseConnection()
-
-    def timeoutConnection(self):
-        self.lines.append(None)
-        self.transport.abortConnection()
+        self.lines.append(line)
 
     def connectionLost(self, reason):
-        self.setTimeout(None)
-        if len(self.lines) == 2 and None not in self.lines and self.lines[0].strip():
-            user, status = self.lines[0].strip(), self.lines[1].strip()
-            self.factory.setUser(user, status)
-            log.info("setter: status of {user!r} set", user=user)
-        else:
-            log.warn("setter: ignored a connection that sent {n} line(s), not 2",
-                     n=len(self.lines))
+        if contract.settable(self):  # departure: two good lines, as text, or logged
+            self.factory.setUser(*self.lines)
 
 
 class IFingerSetterFactory(Interface):
-
     def setUser(user, status):
-        """Set the status of user."""
+        """
+        Return a deferred returning a string.
+        """
 
     def buildProtocol(addr):
-        """Return a protocol that reads a user and a status."""
+        """
+        Return a protocol returning a string.
+        """
 
 
 @implementer(IFingerSetterFactory)
@@ -274,56 +133,45 @@ class FingerSetterFactoryFromService(protocol.ServerFactory):
         self.service.setUser(user, status)
 
 
-components.registerAdapter(FingerSetterFactoryFromService,
-                           IFingerSetterService, IFingerSetterFactory)
+components.registerAdapter(
+    FingerSetterFactoryFromService, IFingerSetterService, IFingerSetterFactory
+)
 
 
-# -- the IRC bot and its adapter ------------------------------------------------
-
-def one_line(text):
-    """CR and LF would end an IRC command and start another: never send them."""
-    return " ".join(text.splitlines())
-
-
-class IRCReplyBot(irc.IRCClient):
-
+class IRCReplyBot(contract.IRCClient):  # departure: irc.IRCClient, as text, one line
     def connectionMade(self):
         self.nickname = self.factory.nickname
-        super().connectionMade()
+        contract.IRCClient.connectionMade(self)
 
-    def signedOn(self):
-        log.info("irc signed on to {server} as {nick}",
-                 server=self.factory.server, nick=self.nickname)
-
-    def privmsg(self, user, channel, message):
-        if channel != self.nickname:
-            return  # only private messages are questions
-        nick = user.split("!", 1)[0]
-        name = message.strip()
-        d = defer.maybeDeferred(self.factory.getUser, name)
-        d.addErrback(self.failed, name)
-        d.addCallback(lambda status: self.msg(
-            nick, one_line(f"Status of {name}: {status}")))
-
-    def failed(self, failure, name):
-        log.failure("irc query for {user!r} failed", failure, user=name)
-        return INTERNAL_ERROR
+    def privmsg(self, user, channel, msg):
+        user = user.split("!")[0]
+        if self.nickname.lower() == channel.lower():
+            d = defer.maybeDeferred(self.factory.getUser, msg.strip())  # departure: text
+            d.addErrback(catchError)
+            d.addCallback(lambda m: f"Status of {msg}: {m}")
+            d.addCallback(lambda m: self.msg(user, m))
 
 
 class IIRCClientFactory(Interface):
+    """
+    @ivar nickname
+    """
 
     def getUser(user):
-        """Return a Deferred firing with the status of user."""
+        """
+        Return a deferred returning a string.
+        """
 
     def buildProtocol(addr):
-        """Return an IRC client protocol."""
+        """
+        Return a protocol.
+        """
 
 
 @implementer(IIRCClientFactory)
 class IRCClientFactoryFromService(protocol.ClientFactory):
     protocol = IRCReplyBot
-    nickname = "fingerbot"
-    server = None
+    nickname = None
 
     def __init__(self, service):
         self.service = service
@@ -332,273 +180,118 @@ class IRCClientFactoryFromService(protocol.ClientFactory):
         return self.service.getUser(user)
 
 
-components.registerAdapter(IRCClientFactoryFromService, IFingerService,
-                           IIRCClientFactory)
+components.registerAdapter(IRCClientFactoryFromService, IFingerService, IIRCClientFactory)
 
 
-# -- the web site and its adapter -------------------------------------------------
-
-def page(title, body):
-    """A whole HTML page; `title` is text, `body` is HTML already escaped."""
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title></head>\n"
-            f"<body>\n{body}\n</body></html>\n").encode("utf-8")
-
-
-def respond(request, d, what):
-    """Finish request with the page that d fires with, or with a 500 page
-    (logged once) when d fails; write nothing if the client has gone."""
-    lost = []
-    request.notifyFinish().addErrback(lost.append)
-
-    def failed(failure):
-        log.failure("web request for {what} failed", failure, what=what)
-        return 500, page(INTERNAL_ERROR, f"<h1>{INTERNAL_ERROR}</h1>")
-
-    def write(result):
-        if lost:
-            return
-        code, content = result
-        request.setResponseCode(code)
-        request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        request.write(content)
-        request.finish()
-
-    d.addCallbacks(lambda content: (200, content), failed)
-    d.addCallback(write)
-    return server.NOT_DONE_YET
-
-
-class FingerResource(resource.Resource):
-    """/ lists the users, /USER shows a status, /RPC2 is XML-RPC."""
-
+@implementer(resource.IResource)
+class UserStatusTree(resource.Resource):
     def __init__(self, service):
-        super().__init__()
+        resource.Resource.__init__(self)
         self.service = service
-        self.putChild(b"RPC2", FingerXR(service))
+        self.putChild(b"RPC2", UserStatusXR(self.service))  # departure: bytes
+
+    def render_GET(self, request):
+        d = self.service.getUsers()
+
+        def formatUsers(users):
+            l = [f'<li><a href="{quote(user)}">{html.escape(user)}</a></li>'  # departure
+                 for user in users]
+            return "<ul>" + "".join(l) + "</ul>"
+
+        d.addCallback(formatUsers)
+        d.addCallback(request.write)
+        d.addCallback(lambda _: request.finish())
+        d.addErrback(request.processingFailed)  # departure: a 500 page, logged once
+        return server.NOT_DONE_YET
 
     def getChild(self, path, request):
-        if path == b"":
-            return self
-        try:
-            user = path.decode("utf-8")
-        except UnicodeDecodeError:
-            user = path.decode("utf-8", "replace")
-        return UserPage(self.service, user)
-
-    def render_GET(self, request):
-        d = defer.maybeDeferred(self.service.getUsers)
-        d.addCallback(self.listing)
-        return respond(request, d, "the user list")
-
-    def listing(self, users):
-        items = "\n".join(f"<li>{html.escape(u)}</li>" for u in users)
-        return page("Users", f"<h1>Users</h1>\n<ul>\n{items}\n</ul>")
+        if path == b"":  # departure: a path is bytes
+            return UserStatusTree(self.service)
+        else:
+            return UserStatus(path.decode("utf-8", "replace"), self.service)
 
 
-class UserPage(resource.Resource):
-    isLeaf = True
+components.registerAdapter(UserStatusTree, IFingerService, resource.IResource)
 
-    def __init__(self, service, user):
-        super().__init__()
-        self.service = service
+
+class UserStatus(resource.Resource):
+    def __init__(self, user, service):
+        resource.Resource.__init__(self)
         self.user = user
+        self.service = service
 
     def render_GET(self, request):
-        d = defer.maybeDeferred(self.service.getUser, self.user)
-        d.addCallback(lambda status: page(self.user, (
-            f"<h1>{html.escape(self.user)}</h1>\n<p>{html.escape(status)}</p>")))
-        return respond(request, d, repr(self.user))
+        d = self.service.getUser(self.user)
+        d.addCallback(html.escape)  # departure: cgi.escape is gone
+        d.addCallback(lambda m: "<h1>%s</h1>" % html.escape(self.user) + "<p>%s</p>" % m)
+        d.addCallback(request.write)
+        d.addCallback(lambda _: request.finish())
+        d.addErrback(request.processingFailed)  # departure: a 500 page, logged once
+        return server.NOT_DONE_YET
 
 
-class FingerXR(xmlrpc.XMLRPC):
-    """XML-RPC at /RPC2: getUser(name) returns the status, a plain str."""
-
+class UserStatusXR(contract.XMLRPC):  # departure: faults that say what
     def __init__(self, service):
-        super().__init__()
+        xmlrpc.XMLRPC.__init__(self)
         self.service = service
 
     def xmlrpc_getUser(self, user):
-        d = defer.maybeDeferred(self.service.getUser, str(user))
-        return d.addErrback(self.fault, user)
-
-    def fault(self, failure, user):
-        log.failure("xml-rpc getUser({user!r}) failed", failure, user=user)
-        raise xmlrpc.Fault(self.FAILURE, INTERNAL_ERROR)
+        return self.service.getUser(user)
 
 
-components.registerAdapter(FingerResource, IFingerService, resource.IResource)
+@implementer(IFingerService)
+class FingerService(service.Service):
+    def __init__(self, filename):
+        self.filename = filename
+        self.users = {}
+
+    def _read(self):
+        self.users.clear()
+        with contract.statusFile(self.filename) as f:  # departure: checked, as text
+            for line in f:
+                user, status = line.split(":", 1)
+                user = user.strip()
+                status = status.strip()
+                self.users[user] = status
+        self.call = reactor.callLater(contract.setting("FINGER_RELOAD"), self._read)  # departure
+
+    def getUser(self, user):
+        return defer.succeed(self.users.get(user, "No such user"))
+
+    def getUsers(self):
+        return defer.succeed(list(self.users.keys()))
+
+    def startService(self):
+        self._read()
+        service.Service.startService(self)
+
+    def stopService(self):
+        service.Service.stopService(self)
+        self.call.cancel()
 
 
-# -- the backend: the local `finger` program -----------------------------------
-
-# A plain user name: a letter, digit or underscore first, then those and
-# . or -. It can never be an option (-l), a remote query (a@b) or two words.
-PLAIN_NAME = re.compile(r"\w[\w.-]*\Z")
-
-
-class FingerProcess(protocol.ProcessProtocol):
-    """Collects the standard output of `finger USER`, at most LIMIT bytes;
-    stderr is read and dropped. Killed when it takes longer than `timeout`."""
-    LIMIT = 64 * 1024
-
-    def __init__(self, timeout):
-        self.timeout = timeout
-        self.output = b""
-        # Cancelled when the client hangs up before its answer: kill it.
-        self.done = defer.Deferred(lambda d: self.signal("KILL"))
-
-    def connectionMade(self):
-        self.timer = reactor.callLater(self.timeout, self.kill)
-
-    def kill(self):
-        self.timedOut = True
-        self.signal("KILL")
-
-    def signal(self, name):
-        try:
-            self.transport.signalProcess(name)
-        except ProcessExitedAlready:
-            pass  # processEnded is on its way
-
-    timedOut = False
-
-    def outReceived(self, data):
-        self.output = (self.output + data)[:self.LIMIT]
-
-    def errReceived(self, data):
-        pass  # "finger: bob: no such user." is not an internal error
-
-    def processEnded(self, reason):
-        if self.timer.active():
-            self.timer.cancel()
-        if self.done.called:
-            return  # cancelled: nobody waits for this answer
-        if self.timedOut:
-            self.done.errback(RuntimeError(
-                f"finger did not answer within {self.timeout}s"))
-        else:
-            self.done.callback(self.output)
+# Another back-end
 
 
 @implementer(IFingerService)
 class LocalFingerService(service.Service):
-    """Asks the system's own `finger` program about a local user."""
-
-    def __init__(self, program="finger", timeout=10):
-        self.program = program
-        self.timeout = timeout
-
     def getUser(self, user):
-        if not PLAIN_NAME.match(user):
-            log.info("not asking finger about {user!r}: not a plain user name",
-                     user=user)
-            return defer.succeed("No such user")
-        path = shutil.which(self.program)
-        if path is None:
-            return defer.fail(RuntimeError(
-                f"no {self.program!r} program on PATH"))
-        process = FingerProcess(self.timeout)
-        # "--" ends the options, so even a name we failed to vet is no option.
-        reactor.spawnProcess(process, path, [self.program, "--", user],
-                             env=os.environ)
-        process.done.addCallback(self.answer)
-        return process.done
-
-    def answer(self, output):
-        # The program prints what users wrote (their .plan): no escape
-        # sequence of theirs reaches a finger client.
-        text = finger_lines(output.decode("utf-8", "replace")).rstrip()
-        return text or "No such user"
+        # need a local finger daemon running for this to work
+        return contract.getProcessOutput("finger", [user])  # departure: plain names only
 
     def getUsers(self):
         return defer.succeed([])
 
 
-# -- listening, and saying where -----------------------------------------------
-
-class CannotListen(SystemExit, Exception):
-    """A port that cannot be bound: one line and exit status 1.
-
-    A SystemExit, so the line is all a user sees; an Exception too, so
-    twistd's clean-up for a failed start runs: it removes the pidfile and,
-    for a daemon, tells the launching twistd, which would otherwise wait
-    for ever on its status pipe."""
-
-
-class AnnouncedServer:
-    """Mixed into internet.TCPServer: logs 'ROLE listening on HOST:PORT'
-    once bound, and turns a port that cannot be bound into one line."""
-
-    def __init__(self, role, *args, **kwargs):
-        self.role = role
-        super().__init__(*args, **kwargs)
-
-    def _getPort(self):
-        interface = self.kwargs.get("interface", "")
-        try:
-            port = super()._getPort()
-        except CannotListenError as e:
-            raise CannotListen(f"{NAME}: {self.role} cannot listen on "
-                               f"{interface}:{self.args[0]}: "
-                               f"{getattr(e.socketError, 'strerror', None) or e.socketError}")
-        log.info("{role} listening on {host}:{port}", role=self.role,
-                 host=interface, port=port.getHost().port)
-        return port
-
-
-class AnnouncedTCPServer(AnnouncedServer, internet.TCPServer):
-    pass
-
-
-# -- configuration (finger/README.md): checked before anything is bound ---------
-
-def fail(message):
-    sys.exit(f"{NAME}: {message}")
-
-
-def env_port(variable, default):
-    value = os.environ.get(variable, str(default))
-    if not value.isascii() or not value.isdigit() or int(value) > 65535:
-        fail(f"{variable} must be a port number (0-65535), not {value!r}")
-    return int(value)
-
-
-def env_irc_nick(variable, default):
-    """An IRC nickname (RFC 2812's letters, digits and specials)."""
-    value = os.environ.get(variable, default)
-    if not re.fullmatch(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}", value):
-        fail(f"{variable} must be an IRC nickname, not {value!r}")
-    return value
-
-
-def env_irc_server(variable, default):
-    value = os.environ.get(variable, default)
-    if value == "":
-        return None
-    host, colon, port = value.rpartition(":")
-    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        fail(f"{variable} must be host:port, not {value!r}")
-    return host, int(port)
-
-
-finger_port = env_port("FINGER_PORT", 79)
-web_port = env_port("FINGER_WEB_PORT", 8000)
-iface = os.environ.get("FINGER_IFACE", "127.0.0.1")
-irc_server = env_irc_server("FINGER_IRC_SERVER", "irc.libera.chat:6667")
-irc_nick = env_irc_nick("FINGER_IRC_NICK", "fingerbot")
-
-application = service.Application("finger")
+application = service.Application("finger")  # departure: no uid=1, gid=1
 f = LocalFingerService()
 serviceCollection = service.IServiceCollection(application)
-f.setServiceParent(serviceCollection)
-AnnouncedTCPServer("finger", finger_port, IFingerFactory(f),
-                   interface=iface).setServiceParent(serviceCollection)
-AnnouncedTCPServer("web", web_port, server.Site(resource.IResource(f)),
-                   interface=iface).setServiceParent(serviceCollection)
-if irc_server is not None:
-    bot = IIRCClientFactory(f)
-    bot.nickname = irc_nick
-    bot.server = "%s:%d" % irc_server
-    endpoint = endpoints.HostnameEndpoint(reactor, *irc_server)
-    internet.ClientService(endpoint, bot).setServiceParent(serviceCollection)
+contract.service("tcp:79", IFingerFactory(f)).setServiceParent(serviceCollection)  # departure
+contract.service("tcp:8000", contract.Site(resource.IResource(f)), "web").setServiceParent(
+    serviceCollection
+)
+i = IIRCClientFactory(f)
+i.nickname = "fingerbot"
+contract.ircClient(  # departure: internet.ClientService, FINGER_IRC_SERVER
+    "tcp:irc.libera.chat:6667", i  # departure: freenode is gone
+).setServiceParent(serviceCollection)

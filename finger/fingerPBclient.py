@@ -1,26 +1,28 @@
-"""Finger step 21's client: ask the Perspective Broker front-end.
+"""Finger step 21's client: test the PB finger (fingerPBclient.py).
 
-The Evolution of Finger, "Perspective Broker". Original: fingerPBclient.py.
+"The Evolution of Finger": Use Perspective Broker (Twisted client support using Perspective Broker).
+It connects to the Perspective Broker front-end of step 21 (and of step 22, finger.tac
+and `twistd finger`), gets its root object, calls getUser and prints what the server
+sent, as the first example of the PB howto does.
 
     python finger/fingerPBclient.py --port 8889 moshez
-    Happy and well
+    got object: <twisted.spread.pb.RemoteReference object at 0x7f...>
+    server sent: happy and well
 
-It connects to the PB root object of steps 21-22 (and `twistd finger`),
-calls getUser(USER) and prints the status. The port is --port, else
-FINGER_PB_PORT, else 8889; the host is FINGER_IFACE, else 127.0.0.1. On any
-failure (no server, a timeout, a remote error) it prints one line on stderr
-and exits 1.
-
-Departures from the original: task.react instead of reactor.run and
-reactor.stop; options and a user argument; a timeout on the connection and
-on the call; one-line errors and an exit code.
+Departures, marked "departure" below:
+- task.react for reactor.run and reactor.stop: a failure ends it too, with exit status 1
+- the user (moshez), --port (else FINGER_PB_PORT, else 8889) and --host (FINGER_IFACE, else
+  127.0.0.1) on the command line; clientFromString gets the reactor, which the listing forgets
+- the root object is asked for once connected (a refused connection never reaches it)
+- --timeout (10 s) for the connection and the call; a failure is one line on stderr
 """
 
 import argparse
+import math
 import os
 import sys
 
-from twisted.internet import defer, error, task
+from twisted.internet import defer, endpoints, error, task
 from twisted.spread import pb
 
 PROG = "fingerPBclient.py"
@@ -66,41 +68,45 @@ def parse_args(argv=None):
     return args
 
 
-@defer.inlineCallbacks
-def getUser(reactor, host, port, user, timeout):
-    factory = pb.PBClientFactory()
-    reactor.connectTCP(host, port, factory, timeout=timeout)
-    try:
-        root = yield factory.getRootObject()
-        d = root.callRemote("getUser", user)
-        status = yield d.addTimeout(timeout, reactor)
-    finally:
-        factory.disconnect()
-    return status
+def gotObject(object, args, reactor):
+    print("got object:", object)
+    d = object.callRemote("getUser", args.user)
+    # or
+    #   object.callRemote("getUsers").addCallback(gotData)
+    return d.addTimeout(args.timeout, reactor).addCallback(gotData)  # departure: a timeout
+
+
+def gotData(data):
+    print("server sent:", data)
+
+
+def gotNoObject(reason, args):  # departure: one line on stderr, exit status 1
+    where = f"{args.host}:{args.port}"
+    if reason.check(error.ConnectionRefusedError):
+        why = f"no object: cannot connect to {where}: Connection refused"
+    elif reason.check(error.ConnectError):
+        why = f"no object: cannot connect to {where}: {reason.getErrorMessage()}"
+    elif reason.check(defer.TimeoutError, defer.CancelledError):
+        why = f"no answer from {where} within {args.timeout}s"
+    else:
+        why = f"{where}: {reason.getErrorMessage()}"
+    print(f"{PROG}: {why}", file=sys.stderr)
+    raise SystemExit(1)
 
 
 def main(reactor, argv=None):
-    args = parse_args(argv)
-    d = getUser(reactor, args.host, args.port, args.user, args.timeout)
-
-    def show(status):
-        print(status)
-
-    def fail(failure):
-        where = f"{args.host}:{args.port}"
-        if failure.check(error.ConnectionRefusedError):
-            message = f"cannot connect to {where}: Connection refused"
-        elif failure.check(error.ConnectError):
-            message = f"cannot connect to {where}: {failure.getErrorMessage()}"
-        elif failure.check(defer.TimeoutError, defer.CancelledError):
-            message = f"no answer from {where} within {args.timeout}s"
-        else:
-            message = f"{where}: {failure.getErrorMessage()}"
-        print(f"{PROG}: {message}", file=sys.stderr)
-        raise SystemExit(1)
-
-    return d.addCallbacks(show, fail)
+    args = parse_args(argv)  # departure: the user, --port, --host, --timeout
+    factory = pb.PBClientFactory()
+    host = endpoints.quoteStringArgument(args.host)
+    clientEndpoint = endpoints.clientFromString(
+        reactor, f"tcp:{host}:{args.port}:timeout={math.ceil(args.timeout)}")
+    d = clientEndpoint.connect(factory)
+    d.addCallback(  # departure: once connected, and bounded
+        lambda _: factory.getRootObject().addTimeout(args.timeout, reactor))
+    d.addCallback(gotObject, args, reactor)
+    d.addErrback(gotNoObject, args)
+    return d.addBoth(lambda result: (factory.disconnect(), result)[1])
 
 
 if __name__ == "__main__":
-    task.react(main, [sys.argv[1:]])
+    task.react(main, [sys.argv[1:]])  # departure: for reactor.run, reactor.stop

@@ -1,18 +1,17 @@
-"""Finger step 17's client: ask the XML-RPC front-end for a user's status.
+"""Finger, step 17's client: ask the XML-RPC front-end for a status (fingerXRclient.py).
 
-The Evolution of Finger, "Add XML-RPC Support". Original: fingerXRclient.py.
+"The Evolution of Finger": Add XML-RPC Support. The listing makes a Server (the
+standard library's xmlrpc.client, xmlrpclib in Python 2) for /RPC2 and prints
+what its getUser says about moshez. It speaks to steps 17-22, finger.tac and
+`twistd finger`.
 
-    python finger/fingerXRclient.py --port 8000 moshez
-    Happy and well
+    python finger/fingerXRclient.py --port 8000 moshez  ->  happy and well
 
-It speaks to /RPC2 of steps 17-22 (and `twistd finger`) with the standard
-library's xmlrpc.client, as the text does with xmlrpclib. The port is
---port, else FINGER_WEB_PORT, else 8000; the host is FINGER_IFACE, else
-127.0.0.1. It prints the status and exits 0; on any failure (no server, a
-timeout, an XML-RPC fault) it prints one line on stderr and exits 1.
-
-Departures from the original: options and a user argument instead of a
-hard-coded URL and name; a 10 second timeout; one-line errors.
+Departures:
+- the user is an argument (default moshez); the port is --port, else FINGER_WEB_PORT,
+  else 8000; the host --host, else FINGER_IFACE, else 127.0.0.1
+- at most --timeout (10) seconds; exit 0 with the status, or one line on stderr and exit 1
+  (no server, a timeout, an XML-RPC fault, a server that does not speak XML-RPC)
 """
 
 import argparse
@@ -21,6 +20,7 @@ import socket
 import sys
 import xmlrpc.client
 from xml.parsers.expat import ExpatError
+from xmlrpc.client import Server
 
 PROG = "fingerXRclient.py"
 
@@ -70,8 +70,8 @@ def main(argv=None):
     socket.setdefaulttimeout(args.timeout)
     url = f"http://{args.host}:{args.port}/RPC2"
     try:
-        with xmlrpc.client.ServerProxy(url) as proxy:
-            status = proxy.getUser(args.user)
+        with Server(url) as server:
+            status = server.getUser(args.user)
     except xmlrpc.client.Fault as e:
         sys.exit(f"{PROG}: {url}: {e.faultString}")
     except xmlrpc.client.ProtocolError as e:

@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import tempfile
+from unittest import mock
 
 from twisted.internet import defer, endpoints, protocol, reactor
 from twisted.python import usage
@@ -135,7 +136,7 @@ class HandmadeTransportTest(TestCase):
         # nc -N sends its line and its FIN together: doRead reads the line
         # (the answer is queued), then the EOF, before doWrite has run.
         handmade = support.load_script(HANDMADE)
-        finger07 = support.load_script("finger/finger07.py")
+        finger07 = handmade.definitions("finger/finger07.py", "finger07")  # step 7 runs at its top level
         port = handmade.HandmadePort(
             reactor, 0, finger07.FingerFactory(moshez="Happy and well"))
         port.startListening()
@@ -155,11 +156,18 @@ class HandmadeTransportTest(TestCase):
 
 
 class PluginOptionsTest(TestCase):
-    """finger/tap.py's Options, the class `twistd finger` parses with."""
+    """finger/tap.py's Options, the class `twistd finger` parses with: the
+    text's options and ours, each the twin of a FINGER_* variable, whose
+    default it takes; an option given wins."""
 
     def setUp(self):
         from finger import tap
         self.tap = tap
+        # No FINGER_* variable from outside: the defaults are the text's.
+        patcher = mock.patch.dict(os.environ, clear=True, values={
+            k: v for k, v in os.environ.items() if not k.startswith("FINGER_")})
+        patcher.start()
+        self.addCleanup(patcher.stop)
 
     def parse(self, *args):
         options = self.tap.Options()
@@ -173,129 +181,76 @@ class PluginOptionsTest(TestCase):
         self.assertEqual(options["users"], {"moshez": "Sad", "josé": "Très bien"})
         self.assertEqual(list(options["users"]), ["moshez", "josé"])
 
-    def test_parameters_are_coerced_and_have_the_texts_defaults(self):
-        options = self.parse("--user", "a:b", "-p", "1079", "--reload", "0.5",
-                             "--ircserver", "localhost:6667")
+    def test_the_texts_options_and_defaults(self):
+        defaults = self.parse()
         self.assertEqual(
-            (options["port"], options["setter-port"], options["web-port"],
-             options["pb-port"], options["https-port"], options["iface"]),
-            (1079, 1079, 8000, 8889, 443, "127.0.0.1"))
-        self.assertEqual(options["reload"], 0.5)
-        self.assertEqual(options["ircserver"], ("localhost", 6667))
-        self.assertIsNone(self.parse("--user", "a:b")["ircserver"])
+            {name: defaults[name] for name in ("file", "templates", "ircnick", "ircserver",
+                                               "pbport", "ssl", "port", "web-port",
+                                               "https-port", "setter-port")},
+            {"file": support.path("finger/etc.users"), "templates": "/usr/share/finger/templates",
+             "ircnick": "fingerbot", "ircserver": "irc.libera.chat:6667", "pbport": 8889,
+             "ssl": 0, "port": 1079, "web-port": 8000, "https-port": 443, "setter-port": None})
+        users = support.path("finger/etc.users")
+        options = self.parse("-f", users, "-t", "/nowhere", "-n", "bot", "--ircserver",
+                             "localhost", "-p", "1234", "--port", "79", "--setter-port", "0")
+        self.assertEqual((options["file"], options["templates"], options["ircnick"],
+                          options["ircserver"], options["pbport"], options["port"],
+                          options["setter-port"]),
+                         (users, "/nowhere", "bot", "localhost:6667", 1234, 79, 0))
+        self.assertEqual(self.parse("--ircserver", "")["ircserver"], "")  # no bot
 
-    def test_flag(self):
-        self.assertEqual(self.parse("--user", "a:b")["ssl"], 0)
-        self.assertIsNone(self.parse("--user", "a:b")["tls"])
+    def test_an_option_wins_over_its_variable(self):
+        os.environ["FINGER_PB_PORT"] = "9999"
+        self.assertEqual(self.parse()["pbport"], 9999)
+        options = self.parse("--pbport", "1")
+        self.assertEqual((options["pbport"], options.environment), (1, {"FINGER_PB_PORT": "1"}))
 
     def test_ssl_with_a_certificate(self):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp, True)
         pem = make_certificate(tmp)
-        options = self.parse("--user", "a:b", "--ssl", "--cert", pem)
-        self.assertEqual(options["ssl"], 1)
-        self.assertIsNotNone(options["tls"].getContext())
+        options = self.parse("--ssl", "--cert", pem)
+        self.assertEqual((options["ssl"], options["cert"]), (1, pem))
 
     def test_usage_errors(self):
         for args, message in [
-            ([], "give a users file (--file USERS) or users (--user NAME:STATUS)"),
             (["--user", "moshez"], "--user: 'moshez' is not NAME:STATUS"),
             (["--user", ":x"], "--user: ':x' is not NAME:STATUS"),
-            (["--user", "a:b", "--port", "x"],
-             "Parameter type enforcement failed: 'x' is not a port number (0-65535)"),
-            (["--user", "a:b", "--web-port", "65536"],
-             "Parameter type enforcement failed: '65536' is not a port number (0-65535)"),
-            (["--user", "a:b", "--reload", "0"],
-             "Parameter type enforcement failed: '0' is not a positive number of seconds"),
-            (["--user", "a:b", "--ircserver", "nohost"],
-             "Parameter type enforcement failed: 'nohost' is not host:port"),
-            (["--user", "a:b", "--ircnick", "two words"],
-             "Parameter type enforcement failed: 'two words' is not an IRC nickname"),
+            (["--port", "x"], "--port must be a port number from 0 to 65535, not 'x'"),
+            (["--web-port", "65536"],
+             "--web-port must be a port number from 0 to 65535, not '65536'"),
+            (["-p", "²"], "--pbport must be a port number from 0 to 65535, not '²'"),
+            (["--ircserver", "two words"],
+             "--ircserver must be HOST:PORT (or empty, for none), not 'two words:6667'"),
+            (["--ircnick", "two words"], "--ircnick must be an IRC nickname, not 'two words'"),
             (["--file", "/nonexistent/users"],
-             "--file: cannot read users file '/nonexistent/users': No such file or directory"),
-            (["--user", "a:b", "--ssl"], "--ssl needs --cert PEM"),
-            (["--user", "a:b", "--ssl", "--cert", "/nonexistent/x.pem"],
-             "--cert: cannot read certificate '/nonexistent/x.pem': No such file or directory"),
+             "--file: cannot read '/nonexistent/users': No such file or directory"),
+            (["--ssl", "--cert", "/nonexistent/x.pem"],
+             "--cert: cannot read '/nonexistent/x.pem': No such file or directory"),
         ]:
             with self.subTest(args=args):
                 e = self.assertRaises(usage.UsageError, self.parse, *args)
                 self.assertEqual(str(e), message)
 
-    def test_the_short_tac_mirrors_the_plugin(self):
-        # finger/finger.tac reads FINGER_* variables, one per option of
-        # `twistd finger`, through the same Options.
-        options = {name for name, *_ in self.tap.Options.optParameters}
-        self.assertEqual(
-            {option[2:] for _, option, _ in self.tap.ENVIRONMENT} - options, set())
-        tmp = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, tmp, True)
-        users = os.path.join(tmp, "etc.users")
-        with open(users, "w", encoding="utf-8") as f:
-            f.write("moshez: happy and well\n")
-        pem = make_certificate(tmp)
-        from_env = self.tap.fromEnvironment({
-            "FINGER_USERS_FILE": users, "FINGER_PORT": "1079", "FINGER_SETTER_PORT": "1080",
-            "FINGER_WEB_PORT": "8080", "FINGER_PB_PORT": "8890",
-            "FINGER_HTTPS_PORT": "8443", "FINGER_CERT": pem, "FINGER_IFACE": "127.0.0.2",
-            "FINGER_RELOAD": "5", "FINGER_IRC_SERVER": "127.0.0.1:6667",
-            "FINGER_IRC_NICK": "bot"})
-        from_args = self.parse(
-            "--file", users, "--port", "1079", "--setter-port", "1080",
-            "--web-port", "8080", "--pb-port", "8890", "--https-port", "8443",
-            "--ssl", "--cert", pem, "--iface", "127.0.0.2", "--reload", "5",
-            "--ircserver", "127.0.0.1:6667", "--ircnick", "bot")
-        for config in (from_env, from_args):
-            config.pop("tls")  # two TLS contexts, equal in what they hold
-        self.assertEqual(dict(from_env), dict(from_args))
-        e = self.assertRaises(usage.UsageError, self.tap.fromEnvironment,
-                              {"FINGER_USERS_FILE": users, "FINGER_RELOAD": "never"})
-        self.assertEqual(str(e), "FINGER_RELOAD: 'never' is not a positive number of seconds")
-
     @defer.inlineCallbacks
     def test_the_script_prints_what_makeService_gets(self):
         out, err, code = yield support.run_script(
             OPTIONS, "--user", "moshez:Happy and well", "--user", "josé:Très bien",
-            "--port", "1079", "--ircserver", "127.0.0.1:6667")
+            "--port", "1079", "--ircserver", "127.0.0.1:6667",
+            env={"FINGER_PB_PORT": "8890"})
         self.assertEqual((err, code), (b"", 0))
         self.assertEqual(out.decode("utf-8"), "\n".join([
             "cert = None",
-            "file = None",
+            f"file = {support.path('finger/etc.users')!r}",
             "https-port = 443",
-            "iface = '127.0.0.1'",
             "ircnick = 'fingerbot'",
-            "ircserver = ('127.0.0.1', 6667)",
-            "pb-port = 8889",
+            "ircserver = '127.0.0.1:6667'",
+            "pbport = 8890",
             "port = 1079",
-            "reload = 30",
-            "setter-port = 1079",
+            "setter-port = None",
             "ssl = 0",
+            "templates = '/usr/share/finger/templates'",
             "users = {'moshez': 'Happy and well', 'josé': 'Très bien'}",
-            "web-port = 8000",
-        ]) + "\n")
-
-    def test_the_script_prints_options_only(self):
-        # The README promises the options, one line each: not the TLS
-        # context postOptions derives from --cert (REVIEW 18).
-        tmp = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, tmp, True)
-        pem = make_certificate(tmp)
-        script = support.load_script(OPTIONS)
-        out = io.StringIO()
-        self.patch(sys, "stdout", out)
-        self.assertEqual(script.main(["--user", "a:b", "--ssl", "--cert", pem]), 0)
-        self.assertEqual(out.getvalue(), "\n".join([
-            f"cert = {pem!r}",
-            "file = None",
-            "https-port = 443",
-            "iface = '127.0.0.1'",
-            "ircnick = 'fingerbot'",
-            "ircserver = None",
-            "pb-port = 8889",
-            "port = 79",
-            "reload = 30",
-            "setter-port = 1079",
-            "ssl = 1",
-            "users = {'a': 'b'}",
             "web-port = 8000",
         ]) + "\n")
 
@@ -304,8 +259,8 @@ class PluginOptionsTest(TestCase):
         err = io.StringIO()
         self.patch(sys, "stderr", err)
         self.assertEqual(script.main(["--port", "x", "--user", "a:b"]), 2)
-        self.assertEqual(err.getvalue(), "plugin-options.py: Parameter type enforcement "
-                                         "failed: 'x' is not a port number (0-65535)\n")
+        self.assertEqual(err.getvalue(), "plugin-options.py: --port must be a port number "
+                                         "from 0 to 65535, not 'x'\n")
 
     @defer.inlineCallbacks
     def test_twistd_finger_help_from_another_directory(self):
@@ -314,10 +269,8 @@ class PluginOptionsTest(TestCase):
         out, err, code = yield support.run(
             support.twistd_argv("finger", "--help"), cwd=tmp)
         self.assertEqual((err, code), (b"", 0))
-        self.assertTrue(out.startswith(
-            b"Usage: twistd [options] finger [--file USERS] "
-            b"[--user NAME:STATUS ...] [options]\n"), out)
-        for option in (b"--file=", b"--user=", b"--port=", b"--setter-port=",
-                       b"--web-port=", b"--pb-port=", b"--https-port=",
-                       b"--cert=", b"--ssl ", b"--ircserver=", b"--ircnick="):
+        self.assertTrue(out.startswith(b"Usage: twistd [options] finger [options]\n"), out)
+        for option in (b"--file=", b"--templates=", b"--ircnick=", b"--ircserver=",
+                       b"--pbport=", b"--ssl ", b"--user=", b"--port=", b"--web-port=",
+                       b"--https-port=", b"--cert=", b"--setter-port="):
             self.assertIn(option, out)

@@ -1,8 +1,8 @@
 """Writing a new transport type: a hand-made port and transport.
 
-"Writing Servers", part 2, "Writing New Transport Types" (the old howto
-../shared/tutorial/004_...). No original file: the howto describes the
-two classes and leaves them to you.
+"Writing Servers in Twisted", Twisted's old howto: its part "Writing New
+Transport Types". No original file: the howto describes the two classes
+and leaves them to you.
 
     python writing-servers/handmade-transport.py --poetry-port 10000 --finger-port 1079
     python twisted-client/get-poetry.py --no-transform 10000   (in another terminal)
@@ -25,7 +25,9 @@ close to doWrite, once the answer has gone.
 The point: the protocols are unchanged. Part 11's PoetryProtocol
 (twisted-server/fastpoetry-1.0.py) and finger step 7's FingerProtocol
 (finger/finger07.py) are imported as they are and run on these classes,
-not on Twisted's TCP; clients cannot tell the difference.
+not on Twisted's TCP; clients cannot tell the difference. (Step 7, like
+the text's listing, listens and runs the reactor at its top level, so
+only its imports and classes are run here: definitions().)
 
 Departures from the howto: getPeer returns an IPv4Address, not an
 ('INET', host, port) tuple; no pickling (__getstate__): applications are
@@ -34,10 +36,12 @@ provide.
 """
 
 import argparse
+import ast
 import errno
 import importlib.util
 import socket
 import sys
+import types
 from pathlib import Path
 
 from zope.interface import implementer
@@ -55,6 +59,22 @@ def load(relative, name):
     spec = importlib.util.spec_from_file_location(name, ROOT / relative)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def definitions(relative, name):
+    """The imports, classes and functions of a script that has no main():
+    finger step 7, like the text's listing, listens and runs the reactor at
+    its top level, so only its definitions run here. Its `import contract`
+    finds the module the tac steps import as finger.contract."""
+    path = ROOT / relative
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    tree.body = [node for node in tree.body if isinstance(
+        node, (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef))]
+    sys.modules.setdefault("contract", importlib.import_module("finger.contract"))
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    exec(compile(tree, str(path), "exec"), module.__dict__)
     return module
 
 
@@ -244,7 +264,7 @@ def main(argv=None):
         parser.error(f"cannot read poem {args.poem!r}: {e.strerror}")
 
     fastpoetry = load("twisted-server/fastpoetry-1.0.py", "fastpoetry_1_0")
-    finger07 = load("finger/finger07.py", "finger07")
+    finger07 = definitions("finger/finger07.py", "finger07")
 
     from twisted.internet import reactor
 

@@ -1,11 +1,11 @@
 """Deployment today: the options a twistd plugin gets, and what they parse to.
 
-"Writing Servers", part 3, "Deployment" and "Writing Option Class" (the old
-howto ../shared/tutorial/004_...). No original file.
+"Writing Servers in Twisted", Twisted's old howto: its parts "Deployment"
+and "Writing Option Class". No original file.
 
     python writing-servers/plugin-options.py --user moshez:"Happy and well" --port 1079
     twistd finger --help                       (the same Options, through twistd)
-    twistd -n finger --user moshez:"Happy and well" --port 1079
+    twistd -n --pidfile= finger --user moshez:"Happy and well" --port 1079
 
 The howto's deployment is gone: mktap, the twisted.tap package and the
 pickled .tap files it wrote were removed from Twisted long ago. Their heir
@@ -16,22 +16,25 @@ service makeService returns. See twisted/plugins/fastpoetry_plugin.py and
 twisted/plugins/finger_plugin.py, whose code is in finger/tap.py.
 
 The Options class works as the howto says, with today's names:
-- optParameters (the howto's optStrings): [long, short, default, help,
-  coerce]; the value is coerced (port_number turns "1079" into 1079, and
-  rejects "x") and stored under the long name;
+- optParameters (the howto's optStrings): [long, short, default, help],
+  and a fifth, a coerce function, where one is wanted; the value is stored
+  under the long name;
 - optFlags: [long, short, help]; 1 when given, 0 when not;
 - opt_NAME methods: called once per use, in command-line order, with the
   value when they take one. finger/tap.py's opt_user makes --user
-  NAME:STATUS repeatable: each use adds one user.
-- postOptions runs last and checks the whole (a users file or users;
-  --ssl needs --cert), so every mistake is a usage error before anything
-  is bound.
+  NAME:STATUS repeatable: each use adds one user, and a later one for the
+  same name wins.
+- postOptions runs last and checks the whole: finger/tap.py checks each
+  value as the FINGER_* variable it stands for is checked, and fills in
+  the defaults from those variables, so every mistake is a usage error
+  before anything is bound ("--port must be a port number from 0 to
+  65535, not 'x'").
 
 This script parses its arguments with finger.tap.Options, exactly as
 `twistd finger` would, and prints the options makeService would receive,
-one `name = value` line each (users holds every --user), without starting
-anything. A usage error is one
-line on stderr and exit status 2.
+one `name = value` line each (users holds every --user; file is the users
+file's full path), without starting anything. A usage error is one line
+on stderr and exit status 2.
 """
 
 import sys

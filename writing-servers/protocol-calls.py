@@ -1,8 +1,7 @@
 """The protocol interface: every call the framework makes, in order.
 
-"Writing Servers", part 1, "Writing protocols" (the old howto
-../shared/tutorial/004_...). No original file: the howto only lists the
-methods.
+"Writing Servers in Twisted", Twisted's old howto: its part "Writing
+protocols". No original file: the howto only lists the methods.
 
     python writing-servers/protocol-calls.py --port 10000
     printf 'hello\n' | nc -N 127.0.0.1 10000      (in another terminal)

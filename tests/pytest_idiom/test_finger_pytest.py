@@ -12,9 +12,10 @@ import pytest
 import pytest_twisted
 from twisted.internet import reactor
 
-from tests.support import fetch, load_script
+from tests.support import fetch
+from tests.support.finger import load_definitions
 
-step = load_script("finger/finger07.py")
+step = load_definitions("finger/finger07.py")  # its classes; the step itself would listen
 USERS = {"moshez": "Happy and well", "zoë": "Très bien, merci"}
 
 

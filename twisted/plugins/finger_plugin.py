@@ -1,29 +1,19 @@
-"""`twistd finger`: the organized finger as a twistd plugin.
+"""`twistd finger`: the organized finger as a twistd plugin (the text's finger_tutorial.py).
 
-The Evolution of Finger, "Organization" (the original's
-twisted/plugins/finger_tutorial.py).
+"The Evolution of Finger": Plugins (configuration and packaging of the finger service).
+twistd looks for plugins in every twisted/plugins folder on sys.path (no
+__init__.py in twisted/ or twisted/plugins/); `make venv` puts this repository's
+root there. A ServiceMaker names the plugin, the module that holds its Options
+and makeService (finger.tap: a module, not a file name), a description and the
+twistd command; the module is imported only when `twistd finger` runs.
 
-    twistd -n finger --file finger/etc.users --port 1079 --web-port 8000
-    twistd -n finger --user moshez:"Happy and well" --port 1079
+    twistd -n finger --file=finger/etc.users --ircnick=fingerbot --ircserver=
     twistd finger --help
 
-twistd finds this file because it sits in twisted/plugins on sys.path (no
-__init__.py anywhere); the code it names, finger.tap, is found the same
-way, through the repository root that `make venv` puts on sys.path. The
-ServiceMaker imports finger.tap only when `twistd finger` is used, so other
-twistd commands do not pay for importing the finger code. finger.tap holds
-the Options (the howto's optParameters, optFlags and opt_user) and
-makeService; finger/finger.tac uses the same two.
-
-Departures from the original: ServiceMaker keeps its four arguments; the
-tapname is `finger`, and the IRC bot runs only when --ircserver is given.
+Departures: none here; the options' are in finger/tap.py. The text's file is
+finger_tutorial.py.
 """
 
 from twisted.application.service import ServiceMaker
 
-finger = ServiceMaker(
-    "finger",
-    "finger.tap",
-    "A finger server: finger, setter, web, XML-RPC, PB, HTTPS and IRC.",
-    "finger",
-)
+finger = ServiceMaker("finger", "finger.tap", "Run a finger service", "finger")
