@@ -208,7 +208,7 @@ class UserStatusTree(resource.Resource):
         def cbUsers(users):
             request.write(self.template % {"users": "".join([
                 # Name should be quoted properly these uses.
-                '<li><a href="%s">%s</a></li>' % (quote(name), html.escape(name))  # departure
+                f'<li><a href="{quote(name)}">{html.escape(name)}</a></li>'  # departure
                 for name in users])})
             request.finish()
 
@@ -363,7 +363,7 @@ def makeService(config):
     # Pespective Broker on port 8889
     if "pbport" in config:
         m = contract.service(
-            "tcp:%d" % int(config["pbport"]),
+            f"tcp:{int(config['pbport'])}",
             pb.PBServerFactory(IPerspectiveFinger(f)), "pb"
         )
         m.setServiceParent(s)

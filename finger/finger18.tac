@@ -73,9 +73,9 @@ class UserStatusTree(resource.Resource):
         d = self.service.getUsers()
 
         def formatUsers(users):
-            l = [f'<li><a href="{quote(user)}">{html.escape(user)}</a></li>'  # departure
-                 for user in users]
-            return "<ul>" + "".join(l) + "</ul>"
+            items = [f'<li><a href="{quote(user)}">{html.escape(user)}</a></li>'  # departure
+                     for user in users]
+            return "<ul>" + "".join(items) + "</ul>"
 
         d.addCallback(formatUsers)
         d.addCallback(request.write)
@@ -99,7 +99,7 @@ class UserStatus(resource.Resource):
     def render_GET(self, request):
         d = self.service.getUser(self.user)
         d.addCallback(html.escape)  # departure: cgi.escape is gone
-        d.addCallback(lambda m: "<h1>%s</h1>" % html.escape(self.user) + "<p>%s</p>" % m)
+        d.addCallback(lambda m: f"<h1>{html.escape(self.user)}</h1><p>{m}</p>")
         d.addCallback(request.write)
         d.addCallback(lambda _: request.finish())
         d.addErrback(request.processingFailed)  # departure: a 500 page, logged once

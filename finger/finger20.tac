@@ -198,12 +198,12 @@ class UserStatusTree(resource.Resource):
             [f'<li><a href="{quote(user)}">{html.escape(user)}</a></li>'  # departure
              for user in users]
         )
-        request.write("""
+        request.write(f"""
             <html><head><title>Users</title></head><body>
             <h1>Users</h1>
             <ul>
-            %s
-            </ul></body></html>""" % userOutput)
+            {userOutput}
+            </ul></body></html>""")
         request.finish()
 
     def render_GET(self, request):
@@ -229,10 +229,10 @@ class UserStatus(resource.Resource):
 
     def _cb_render_GET(self, status, request):
         user, status = html.escape(self.user), html.escape(status)  # departure: escaped
-        request.write("""<html><head><title>%s</title></head>
-        <body><h1>%s</h1>
-        <p>%s</p>
-        </body></html>""" % (user, user, status))
+        request.write(f"""<html><head><title>{user}</title></head>
+        <body><h1>{user}</h1>
+        <p>{status}</p>
+        </body></html>""")
         request.finish()
 
     def render_GET(self, request):

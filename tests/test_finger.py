@@ -33,9 +33,9 @@ from twisted.internet.error import ConnectionDone, ConnectionRefusedError
 from twisted.python.failure import Failure
 
 from finger import contract
-from tests.support import run_script, start
+from tests.support import refused_port, run_script, start
 from tests.support.finger import (
-    SIGNED_ON_RE, Unreadable, ask_in_memory, check_answers, connect, dead_port, expected_bytes,
+    SIGNED_ON_RE, Unreadable, ask_in_memory, check_answers, connect, expected_bytes,
     factory_of, finger_query, http_get, irc_tester, listening, load_row, load_row_with_irc,
     finger_factory, logged_text, send_half_closed, set_status, start_row, step_argv, wait_for_log,
     write_users, xmlrpc_call,
@@ -103,7 +103,7 @@ class Refuses:
 
     @defer.inlineCallbacks
     def test_refuses(self):
-        port = dead_port(self)
+        port = refused_port(self)
         srv = yield start(self, step_argv(self.row.rel, "--port", port),
                           ready=rb"finger is not listening on 127\.0\.0\.1:(\d+)")
         self.assertEqual(srv.out.decode().splitlines()[0], f"finger is not listening on "
@@ -591,7 +591,7 @@ class XMLRPCChecks:
 
     @defer.inlineCallbacks
     def test_fingerXRclient_with_no_server(self):
-        dead = dead_port(self)
+        dead = refused_port(self)
         out, err, code = yield run_script("finger/fingerXRclient.py", "--port", dead)
         self.assertEqual((out, err.decode(), code), (
             b"", f"fingerXRclient.py: http://127.0.0.1:{dead}/RPC2: Connection refused\n", 1))

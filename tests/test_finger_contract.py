@@ -37,17 +37,17 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import TestCase
 
 from finger import contract
-from tests.support import fetch, path, run, twistd_argv
+from tests.support import fetch, path, refused_port, run, twistd_argv
 from tests.support.clients import Collector
 from tests.support.finger import (
-    ADDRESS_RE, FREE_PORTS, Broken, Held, Unreadable, busy_port, connect, dead_port, factory_of,
+    ADDRESS_RE, FREE_PORTS, Broken, Held, Unreadable, busy_port, connect, factory_of,
     find_service, finger_log, listening, load_step, logged, patch_environ, post_rpc2, run_row,
     serve_site, serve_web, slow_finger, stand_in_finger, start_application, start_step, step_argv,
     stderr_lines, temp_dir, users_holder, without_dns, write_users, xmlrpc_call,
 )
 from tests.support.finger_steps import STEPS
 from tests.support.spec import VersionSpec
-from tests.support.waiting import poll, with_timeout
+from runner.waiting import poll, with_timeout
 
 HTTP_GET = b"GET /%s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n"
 
@@ -82,7 +82,7 @@ class ConfigurationTest(TestCase):
 
     def test_a_bad_value_is_one_line_naming_the_program_and_the_variable(self):
         said = []
-        for variable, value, why in BAD_VALUES:
+        for variable, value, _why in BAD_VALUES:
             with mock.patch.dict(os.environ, {variable: value}), self.assertRaises(SystemExit) as caught:
                 contract.checkSettings()
             said.append(str(caught.exception.code))
@@ -597,7 +597,7 @@ class PageTest(TestCase):
 
     @defer.inlineCallbacks
     def test_failures_are_one_line_per_site_and_cause(self):
-        dead = f"http://127.0.0.1:{dead_port(self)}"
+        dead = f"http://127.0.0.1:{refused_port(self)}"
         # Two users for each site and cause: one line each.
         for url in (self.site + "/~broken", self.site + "/~down", self.site + "/~big",
                     self.site + "/~bigger", dead + "/~moshez", dead + "/~radix"):

@@ -38,9 +38,9 @@ from twisted.python import usage
 from twisted.trial.unittest import TestCase
 
 from finger import contract
-from tests.support import TestServerFactory, fetch, load_script, path, run_script, serve, temp_dir
+from tests.support import TestServerFactory, fetch, load_script, path, refused_port, run_script, serve, temp_dir
 from tests.support.finger import (
-    Unreadable, check_answers, dead_port, expected_bytes, factory_of, finger_query, http_get, https_get,
+    Unreadable, check_answers, expected_bytes, factory_of, finger_query, http_get, https_get,
     listening, load_plugin, load_prepared, load_row_with_irc, logged_text, make_certificate, page_parts,
     pb_call, send_half_closed, set_status, start_plugin, start_row, trickling_server, user_links,
     wait_for_log, write_homes, write_users, xmlrpc_call,
@@ -276,7 +276,7 @@ class PBClientChecks:
         self.assertRegex(lines[0], r"^got object: <twisted\.spread\.pb\.RemoteReference object at ")
         self.assertEqual(lines[1], f"server sent: {self.three()['zoë']}")
         self.failing(step)
-        dead = dead_port(self)
+        dead = refused_port(self)
         (out, err, code), (deadOut, deadErr, deadCode) = yield defer.gatherResults([
             run_script("finger/fingerPBclient.py", "--port", step.ports["pb"]),
             run_script("finger/fingerPBclient.py", "--port", dead)])
@@ -371,7 +371,7 @@ class PlanChecks:
         os.symlink("/etc/passwd", os.path.join(homes, "link", ".plan"))
         os.makedirs(os.path.join(homes, "dir", ".plan"))
         self.patch(contract, "_warned", set())
-        for ask in range(3):
+        for _ in range(3):
             yield check_answers(self, step.ports["finger"], {
                 "fifo": NO_SUCH_USER, "link": NO_SUCH_USER, "dir": NO_SUCH_USER})
         warned = [line for line in logged_text(step.log) if line.startswith("cannot read")]
@@ -396,8 +396,8 @@ class ProxyChecks:
         port = serve(self, upstream)
         got = yield self.ask(step, f"zoë@127.0.0.1:{port}")
         self.assertEqual(got, "Très bien, merci\r\n".encode("utf-8"))
-        dead = dead_port(self)
-        for ask in range(2):
+        dead = refused_port(self)
+        for _ in range(2):
             got = yield self.ask(step, f"moshez@127.0.0.1:{dead}")
             self.assertEqual(got, f"Could not connect to 127.0.0.1:{dead}: "
                                   f"Connection refused\r\n".encode())
@@ -520,7 +520,7 @@ class PluginTest(TestCase):
         self.assertEqual((code, page_parts(body)), (200, ("moshez", FILE_HAPPY)))
 
     def test_a_port_in_use_is_one_line(self):
-        busy = dead_port(self)
+        busy = refused_port(self)
         step = load_plugin(self, "--port", busy, "--ircserver", "", start=False)
         e = self.assertRaises(contract.CannotListen,
                               listening(step.app)["finger"].privilegedStartService)

@@ -45,7 +45,7 @@ async def poetry_server(request):
 
 
 @pytest.fixture
-def dead_port():
+def refused_port():
     """A port where nothing listens: bound, not listening, until the test ends."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -60,11 +60,11 @@ async def test_client(poetry_server):
 
 
 @pytest_twisted.ensureDeferred
-async def test_failure(dead_port):
+async def test_failure(refused_port):
     """The correct failure is returned by get_poetry when connecting to a
     port with no server."""
     with pytest.raises(ConnectionRefusedError):
-        await get_poetry("127.0.0.1", dead_port)
+        await get_poetry("127.0.0.1", refused_port)
 
 
 @pytest.mark.parametrize("poetry_server", ["science.txt", "alla-sera.txt", "ecstasy.txt"],

@@ -59,12 +59,12 @@ from twisted.words.protocols import irc
 from zope.interface import implementer
 
 from finger import contract
-from tests.support.paths import PYTHON, WARNFLAGS, path, twistd_argv
-from tests.support.processes import run, start
+from runner.paths import PYTHON, WARNFLAGS, path, twistd_argv
+from runner.processes import run, start
 from tests.support.servers import abort_all, listen, serve
 from tests.support.clients import fetch
-from tests.support.twistd import temp_dir
-from tests.support.waiting import poll, with_timeout
+from tests.support.environment import temp_dir
+from runner.waiting import poll, with_timeout
 
 # Every port a step may open, free; no IRC bot unless a test starts an IRC
 # server for it (then the bot never reaches the real IRC network).
@@ -622,16 +622,6 @@ def stand_in_finger(testcase, source=STAND_IN_SOURCE):
     return directory
 
 
-def dead_port(testcase):
-    """A port on 127.0.0.1 that refuses connections for the whole test: it
-    stays bound (not listening) until cleanup, so no other test, in this
-    process or another trial worker, can start listening there meanwhile."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    testcase.addCleanup(sock.close)
-    return sock.getsockname()[1]
-
-
 def write_users(testcase, text, name=None):
     """A users file (FINGER_USERS_FILE) holding `text`; its absolute path.
     With `name`, that file is written over instead."""
@@ -859,17 +849,10 @@ def serve_site(testcase, resrc):
     return svc.port.getHost().port
 
 
-# Twisted keeps a spare /dev/null open once a process has tried to listen
-# (tcp._reservedFD, for running out of descriptors), and Python reports it
-# at exit under the tests' ResourceWarning flag (tests.support.WARNFLAGS).
-RESERVED_FD_WARNING = ("sys:1: ResourceWarning: unclosed file "
-                       "<_io.TextIOWrapper name='/dev/null' mode='r' encoding='UTF-8'>")
-
-
 def stderr_lines(err):
-    """A program's standard error (bytes) as lines of text, without
-    Twisted's reserved-descriptor warning."""
-    return [line for line in err.decode("utf-8").splitlines() if line != RESERVED_FD_WARNING]
+    """A program's standard error (bytes) as lines of text. (Twisted's spare
+    /dev/null, reported at exit, is ignored by runner.paths.WARNINGS.)"""
+    return err.decode("utf-8").splitlines()
 
 
 def finger_log(events):
