@@ -14,10 +14,18 @@ all: test
 
 # Re-install whenever pyproject.toml changes; the editable install writes a
 # .pth naming this directory, which is how twistd finds twisted/plugins/.
+# pip compiles what it installs one file at a time, a third of the set-up;
+# compileall does the same work over every core, and leaves out the
+# dependencies' own test suites, which nothing here imports. (Every module
+# is compiled here, not at first import: where PYTHONDONTWRITEBYTECODE is
+# set, a module without its .pyc is compiled again by every process.)
+SITE_PACKAGES = $$($(BIN)/python -c 'import sysconfig; print(*{sysconfig.get_path(p) for p in ("purelib", "platlib")})')
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10) and "Python 3.10+ is required, found " + sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --no-compile -e ".[test]"
+	$(BIN)/python -m compileall -q -j 0 -x '/site-packages/.*/tests?/' $(SITE_PACKAGES)
 	touch $(STAMP)
 
 venv: $(STAMP)
