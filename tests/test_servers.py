@@ -2,7 +2,9 @@
 loopback (each program run for real as a subprocess), plus protocol-level
 checks in memory. Also every server of the repository on a port already in
 use: one line and exit 1 (PortInUseSpec, and a test of ServerSpec and
-ProxySpec)."""
+ProxySpec). A Twisted script that listens first thing in main() stops there,
+before its reactor runs: that run happens in this process (support.run_here),
+the others, and every twistd run, for real."""
 
 import os
 import re
@@ -42,12 +44,19 @@ def own_stderr(err, first_port_open=False):
 
 
 @defer.inlineCallbacks
-def check_script_on_a_port_in_use(testcase, rel, *args, first_port_open=False):
+def check_script_on_a_port_in_use(testcase, rel, *args, first_port_open=False, here=False):
     """Run a server script with PORT in `args` standing for a port in use:
-    nothing on stdout, one line on stderr, exit status 1."""
+    nothing on stdout, one line on stderr, exit status 1. With `here`, the
+    script's top level runs in this process (support.run_here): for a
+    Twisted script that listens first thing in main(), the run stops before
+    the reactor runs, and one that got past a port in use would fail the
+    test; the script's real run is its row's other test."""
     port = port_in_use(testcase)
     args = [a.replace("PORT", str(port)) for a in args]
-    out, err, code = yield support.run_script(rel, *args)
+    if here:
+        out, err, code = support.run_here(rel, *args)
+    else:
+        out, err, code = yield support.run_script(rel, *args)
     line = in_use_line(os.path.basename(rel), port)
     testcase.assertEqual((out, own_stderr(err, first_port_open), code),
                          (b"", f"{line}\n".encode(), 1))
@@ -55,30 +64,33 @@ def check_script_on_a_port_in_use(testcase, rel, *args, first_port_open=False):
 
 class PoetryServer:
     """A row of the server spec: a poetry server run as a script, the line
-    it prints at start-up (with PORT for its port) and how many clients it
-    is tried with at once."""
+    it prints at start-up (with PORT for its port), how many clients it
+    is tried with at once, and whether its port-in-use run happens in this
+    process (`here`: a Twisted script that listens first thing in main())."""
 
-    def __init__(self, id, script, args, poem, banner, clients):
+    def __init__(self, id, script, args, poem, banner, clients, here):
         self.id = id
         self.script = script
         self.args = args
         self.poem = poem
         self.banner = banner
         self.clients = clients
+        self.here = here
 
 
 SERVERS = (
     PoetryServer("FastPoetry10", "twisted-server/fastpoetry-1.0.py", ("--port", "0"),
                  "alla-sera.txt", "Serving poetry/alla-sera.txt on IPv4Address(type='TCP', "
-                 "host='127.0.0.1', port=PORT).", 50),
+                 "host='127.0.0.1', port=PORT).", 50, here=True),
     PoetryServer("SlowPoetry", "twisted-server/slowpoetry.py",
                  ("--num-bytes", "200", "--delay", "0.02"), "ecstasy.txt",
                  "Serving poetry/ecstasy.txt on IPv4Address(type='TCP', host='127.0.0.1', "
-                 "port=PORT).", 5),
-    # Serves one client at a time: the others wait in the listen queue.
+                 "port=PORT).", 5, here=True),
+    # Serves one client at a time: the others wait in the listen queue. No
+    # reactor: a run that got past a port in use would block, so it is real.
     PoetryServer("BlockingSlowPoetry", "blocking-server/slowpoetry.py",
                  ("--num-bytes", "300", "--delay", "0.005"), "science.txt",
-                 "Serving poetry/science.txt on port PORT.", 3),
+                 "Serving poetry/science.txt on port PORT.", 3, here=False),
 )
 
 
@@ -100,7 +112,7 @@ class ServerSpec(VersionSpec):
     def test_a_port_in_use_is_one_line_and_exit_1(self):
         row = self.row
         return check_script_on_a_port_in_use(self, row.script, *row.args, "--port", "PORT",
-                                             f"poetry/{row.poem}")
+                                             f"poetry/{row.poem}", here=row.here)
 
 
 globals().update(ServerSpec.makeTestCaseClasses())
@@ -173,17 +185,21 @@ class TransformProtocolTest(TestCase):
 class Proxy:
     """A row of the proxy spec: a caching proxy version."""
 
-    def __init__(self, id, script, cancels=False):
+    def __init__(self, id, script, cancels=False, here=True):
         self.id = id
         self.script = script
         self.cancels = cancels  # cancels the upstream fetch when the client leaves
+        # Its port-in-use run happens in this process (see ServerSpec).
+        self.here = here
 
 
 PROXIES = (
     Proxy("Proxy10", "twisted-server/poetry-proxy-1.0.py"),
     Proxy("Proxy20", "twisted-server/poetry-proxy-2.0.py"),
     Proxy("Proxy30", "twisted-server/poetry-proxy-3.0.py", cancels=True),
-    Proxy("Proxy40", "twisted-server/poetry-proxy-4.0.py", cancels=True),
+    # Before it listens, 4.0 starts its log and adds shutdown triggers,
+    # which would outlive a run in this process: its run is real.
+    Proxy("Proxy40", "twisted-server/poetry-proxy-4.0.py", cancels=True, here=False),
 )
 
 
@@ -245,7 +261,8 @@ class ProxySpec(VersionSpec):
         self.assertNotIn(b"Traceback", proxy.output)
 
     def test_a_port_in_use_is_one_line_and_exit_1(self):
-        return check_script_on_a_port_in_use(self, self.row.script, "--port", "PORT", "10001")
+        return check_script_on_a_port_in_use(self, self.row.script, "--port", "PORT", "10001",
+                                             here=self.row.here)
 
 
 globals().update(ProxySpec.makeTestCaseClasses())
@@ -340,7 +357,7 @@ class Listener:
     `name` is what its line starts with."""
 
     def __init__(self, id, script=None, args=(), env=None, name=None, logs_to_file=False,
-                 two_ports=False):
+                 two_ports=False, here=False):
         self.id = id
         self.script = script
         self.args = args
@@ -350,6 +367,10 @@ class Listener:
         self.logs_to_file = logs_to_file
         # Its first port is free and bound; the second is the one in use.
         self.two_ports = two_ports
+        # A script whose run happens in this process (see ServerSpec); not
+        # one with two ports (the first would stay open here), nor one
+        # without a reactor (one that got past a port in use would block).
+        self.here = here
 
 
 def tac(rel):
@@ -357,7 +378,8 @@ def tac(rel):
 
 
 LISTENERS = (
-    Listener("TransformedPoetry10", "twisted-server/transformedpoetry-1.0.py", ("--port", "PORT")),
+    Listener("TransformedPoetry10", "twisted-server/transformedpoetry-1.0.py", ("--port", "PORT"),
+             here=True),
     Listener("SelectPoetryServer", "exercises/part-11/select-poetry-server.py",
              ("--port", "PORT", "poetry/science.txt")),
     Listener("LowlevelPoetryServer", "exercises/part-11/lowlevel-poetry-server.py",
@@ -366,9 +388,9 @@ LISTENERS = (
     Listener("MultiPoetry", "exercises/part-11/multipoetry.py",
              ("poetry/ecstasy.txt:0", "poetry/science.txt:PORT"), two_ports=True),
     Listener("FastpoetryNetstring", "exercises/part-12/fastpoetry-netstring.py",
-             ("--port", "PORT", "poetry/science.txt")),
+             ("--port", "PORT", "poetry/science.txt"), here=True),
     Listener("TransformedpoetryBackwards", "exercises/part-12/transformedpoetry-backwards.py",
-             ("--port", "PORT")),
+             ("--port", "PORT"), here=True),
     Listener("Transformedpoetry2proto", "exercises/part-12/transformedpoetry-2proto.py",
              ("--port", "0", "--line-port", "PORT"), two_ports=True),
     Listener("PoetryProxyXform", "exercises/part-14/poetry-proxy-xform.py",
@@ -465,7 +487,8 @@ class ScriptOnAPortInUse:
 
     def test_script(self):
         return check_script_on_a_port_in_use(self, self.row.script, *self.row.args,
-                                             first_port_open=self.row.two_ports)
+                                             first_port_open=self.row.two_ports,
+                                             here=self.row.here)
 
 
 globals().update(PortInUseSpec.makeTestCaseClasses())

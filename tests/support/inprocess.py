@@ -19,7 +19,7 @@ import runpy
 import sys
 from unittest import mock
 
-from runner.paths import path
+from runner.paths import ROOT, path
 
 
 class ReachedTheReactor(AssertionError):
@@ -37,6 +37,17 @@ class _Output(io.TextIOWrapper):
     def value(self):
         self.flush()
         return self.buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _cwd(directory):
+    """In `directory` for a while (contextlib.chdir is Python 3.11's)."""
+    before = os.getcwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 @contextlib.contextmanager
@@ -62,8 +73,9 @@ def run_here(rel, *args, env=None, modules=None):
     return (stdout, stderr, exit status) as python would give them. `env`
     is set in os.environ meanwhile, and `modules` in sys.modules (a script
     whose folder holds a module it imports by its plain name gets the one
-    this process already has). The script's folder comes first on sys.path,
-    as python puts it."""
+    this process already has). It runs from the repository root, as
+    run_script runs a script, with its folder first on sys.path, as python
+    puts it."""
     from twisted.internet import reactor
 
     script = path(rel)
@@ -75,6 +87,7 @@ def run_here(rel, *args, env=None, modules=None):
     code = None
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch.dict(os.environ, env or {}))
+        stack.enter_context(_cwd(ROOT))
         stack.enter_context(_modules(modules or {}))
         stack.enter_context(mock.patch.object(sys, "argv", [script, *map(str, args)]))
         stack.enter_context(mock.patch.object(sys, "path", [os.path.dirname(script), *sys.path]))
