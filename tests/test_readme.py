@@ -166,6 +166,13 @@ def entries(text):
                 found.append(entry)
             elif entry and field and len(field.group("indent")) == entry.indent:
                 entry.fields.append((field.group("label"), field.group("value").strip()))
+            elif not entry and field and field.group("label") in TEST_LABELS:
+                # A tests field with no head above it: a head the parser
+                # cannot read (say, split over two lines). Kept, head None,
+                # so that the checks say so.
+                entry = Entry(heading, None, "", len(field.group("indent")))
+                entry.fields.append((field.group("label"), field.group("value").strip()))
+                found.append(entry)
             elif entry and (not line.strip() or line.startswith(" " * max(entry.indent, 1))):
                 if entry.fields and line.strip():
                     label, value = entry.fields[-1]
@@ -571,6 +578,10 @@ class CitationsTest(TestCase):
                     continue
                 for entry in group:
                     rows += 1
+                    if entry.head is None:
+                        empty.append(f"{rel(readme)}: tests with no head above them in "
+                                     f"{entry.heading!r}: {entry.tests()[:60]}")
+                        continue
                     if cited_tests_in(entry.tests() or ""):
                         continue
                     if readme == TOP and not expand(entry.get("programs", "")):
