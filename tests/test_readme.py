@@ -14,18 +14,20 @@ pages in docs/ and exercises/README.md) is read, and:
   so classes generated from a spec table count;
 - the top README stays short enough to scan, and its tutorial maps name
   every program, directly or through the folder README the map links to;
-- a table whose cells need more than a line holds becomes a list, one
-  entry a row: a bold head (the first column), then the other columns as
-  labelled lines, `- label: value` (see `entries`). The checks read tables
-  and lists alike.
+- no line of any README, or of any page in docs/, is over 200 characters.
+  A table whose cells need more becomes a list, one entry a row: a bold
+  head (the first column), then the other columns as labelled lines,
+  `- label: value` (see `entries`). The checks read tables and lists alike.
 """
 
 import ast
 import fnmatch
 import importlib
 import inspect
+import os
 import re
 import unittest
+from pathlib import Path
 
 from twisted.trial.unittest import TestCase
 
@@ -51,13 +53,26 @@ PROGRAM_SUFFIXES = (".py", ".tac", "")
 NOT_PROGRAMS = {"README.md", "dropin.cache"}
 
 TOP_MAX_LINES = 200
-TOP_MAX_LINE = 400
+MAX_LINE = 200
 
 
 def readmes():
     """Every README the check covers, as paths."""
     found = [TOP, *sorted(ROOT.glob("*/README.md")), *sorted((ROOT / "docs").glob("*.md"))]
     return [p for p in found if ".venv" not in p.parts]
+
+
+def pages():
+    """Every page the line-length check covers: the READMEs above, and any
+    README.md deeper down in the checkout (not in .venv, .nox or a folder a
+    run writes)."""
+    found = set(readmes())
+    for top, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))
+                   and not made_by_a_run(rel(Path(top) / d))]
+        if "README.md" in files:
+            found.add(Path(top) / "README.md")
+    return sorted(found)
 
 
 def rel(path):
@@ -429,11 +444,6 @@ class TopReadmeTest(TestCase):
         lines = top_text().splitlines()
         self.assertLessEqual(len(lines), TOP_MAX_LINES)
 
-    def test_line_length(self):
-        long = [(n, len(line)) for n, line in enumerate(top_text().splitlines(), 1)
-                if len(line) > TOP_MAX_LINE]
-        self.assertEqual(long, [])
-
     def test_the_two_commands_and_the_manual_equivalent(self):
         text = top_text()
         for command in ("make demo", "make test", "python3 -m venv .venv",
@@ -605,6 +615,27 @@ class CitationsTest(TestCase):
                 continue
             for entry in group:
                 self.assertIn("tests", entry.labels, entry.head)
+
+
+class LineLengthTest(TestCase):
+    """A README is read in an editor as well as on GitHub: no line of any
+    README or docs page is over 200 characters (a table whose cells need
+    more becomes a list)."""
+
+    def test_no_line_over_200_characters(self):
+        long = []
+        for page in pages():
+            for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+                if len(line) > MAX_LINE:
+                    long.append(f"{rel(page)}:{n}: {len(line)} characters")
+        self.assertEqual(long, [])
+
+    def test_every_readme_is_covered(self):
+        names = {rel(p) for p in pages()}
+        for expected in ("README.md", "tests/README.md", "bench/README.md", "docs/departures.md",
+                         "docs/finger.md"):
+            self.assertIn(expected, names)
+        self.assertEqual([n for n in names if n.startswith((".", "_"))], [])
 
 
 def tables(text):
