@@ -69,8 +69,11 @@ ERRATUM_START, ERRATUM_END = "<!-- erratum:start -->", "<!-- erratum:end -->"
 # The hand-written notes on the published run; their heading names the run.
 READING = re.compile(r"^## Reading the results \(run of (?P<stamp>[^)]*) above\)\n.*?(?=^## |\Z)",
                      re.M | re.S)
-# bench/README.md is a README: no line of what a run writes is longer.
-MAX_LINE = 200
+# bench/README.md is a README: no line of it may be longer than 200
+# characters. A run's prose breaks well short of that (at 150), which leaves
+# room for the multi-byte characters (×, ≥, µ) of its figures, so that even
+# a byte count stays under 200.
+FOLD_WIDTH = 150
 
 
 def parse_args(argv=None):
@@ -177,11 +180,13 @@ def report(ctx, sections, command, elapsed):
     lines = [
         f"Command: `{command}` — {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, "
         f"took {elapsed / 60:.1f} min.", "",
+        # One paragraph, over lines that fold() need not break inside
+        # "Twisted X; reactor Y" whatever the machine's name.
         f"Machine: {m['cores']} cores ({m['usable_cpus']} usable) {m['cpu_model']}; "
-        f"{m['os']}; {m['implementation']} {m['python']}; Twisted {m['twisted']}; "
-        f"reactor {m['reactor']}; pinning: {pinning}; open-file limit "
+        f"{m['os']}; {m['implementation']} {m['python']};",
+        f"Twisted {m['twisted']}; reactor {m['reactor']}; pinning: {pinning}; open-file limit "
         f"{ctx.nofile_before} → {ctx.nofile}"
-        f"{' (' + ctx.nofile_note + ')' if ctx.nofile_note else ''}. "
+        f"{' (' + ctx.nofile_note + ')' if ctx.nofile_note else ''}.",
         f"Medians of {ctx.runs} run(s) each (throughput: {ctx.throughput_runs}).", ""]
     summary = [f"- {s['title']}: {s['verdict']}" for s in sections if s.get("verdict")]
     if summary:
@@ -210,7 +215,7 @@ WORD = re.compile(r"(?:[^\s`]|`[^`]*`)+")
 NOT_A_START = re.compile(r"[-+*] |\d+[.)] |#|\|")
 
 
-def fold(text, width=MAX_LINE):
+def fold(text, width=FOLD_WIDTH):
     """text with no prose line over `width` characters. Markdown joins the
     lines of a paragraph, so this changes how the file reads in an editor,
     not what it shows: a long line breaks after its sentences and "; "
