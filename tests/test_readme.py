@@ -59,7 +59,8 @@ MAX_LINE = 200
 def readmes():
     """Every README the check covers, as paths."""
     found = [TOP, *sorted(ROOT.glob("*/README.md")), *sorted((ROOT / "docs").glob("*.md"))]
-    return [p for p in found if ".venv" not in p.parts]
+    # Not .venv's, nor one a tool writes (pytest's .pytest_cache/README.md).
+    return [p for p in found if not p.relative_to(ROOT).parts[0].startswith(".")]
 
 
 def pages():
