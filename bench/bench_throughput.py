@@ -208,8 +208,8 @@ def markdown(ctx, section, names):
            f"if the server was busy ≥ {BUSY:.0%} (saturated)."),
         "",
         "| c | server | conn/s | server CPU/conn (µs), median (range) | server CPU | "
-        "server busy | load client CPU | client busy | runs counted | log written "
-        "per run (MB) | log rotations per run | failed | hung |",
+        "server busy | load client CPU | client busy | runs counted | log per run "
+        "(MB) | log rotations per run | failed | hung |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     rows = {(r["server"], r["c"]): r for r in section["rows"]}
     for c in ctx.concurrencies:

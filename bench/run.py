@@ -69,6 +69,11 @@ ERRATUM_START, ERRATUM_END = "<!-- erratum:start -->", "<!-- erratum:end -->"
 # The hand-written notes on the published run; their heading names the run.
 READING = re.compile(r"^## Reading the results \(run of (?P<stamp>[^)]*) above\)\n.*?(?=^## |\Z)",
                      re.M | re.S)
+# bench/README.md is a README: no line of it may be longer than 200
+# characters. A run's prose breaks well short of that (at 150), which leaves
+# room for the multi-byte characters (×, ≥, µ) of its figures, so that even
+# a byte count stays under 200.
+FOLD_WIDTH = 150
 
 
 def parse_args(argv=None):
@@ -175,11 +180,13 @@ def report(ctx, sections, command, elapsed):
     lines = [
         f"Command: `{command}` — {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, "
         f"took {elapsed / 60:.1f} min.", "",
+        # One paragraph, over lines that fold() need not break inside
+        # "Twisted X; reactor Y" whatever the machine's name.
         f"Machine: {m['cores']} cores ({m['usable_cpus']} usable) {m['cpu_model']}; "
-        f"{m['os']}; {m['implementation']} {m['python']}; Twisted {m['twisted']}; "
-        f"reactor {m['reactor']}; pinning: {pinning}; open-file limit "
+        f"{m['os']}; {m['implementation']} {m['python']};",
+        f"Twisted {m['twisted']}; reactor {m['reactor']}; pinning: {pinning}; open-file limit "
         f"{ctx.nofile_before} → {ctx.nofile}"
-        f"{' (' + ctx.nofile_note + ')' if ctx.nofile_note else ''}. "
+        f"{' (' + ctx.nofile_note + ')' if ctx.nofile_note else ''}.",
         f"Medians of {ctx.runs} run(s) each (throughput: {ctx.throughput_runs}).", ""]
     summary = [f"- {s['title']}: {s['verdict']}" for s in sections if s.get("verdict")]
     if summary:
@@ -197,7 +204,47 @@ def report(ctx, sections, command, elapsed):
             lines += [s["markdown"], ""]
         for plot in s.get("plots", []):
             lines += [f"![{s['title']}]({ctx.plot_prefix}{plot})", ""]
-    return "\n".join(lines)
+    return fold("\n".join(lines))
+
+
+# Where a long line may break: after a sentence or a "; " clause; failing
+# that, between words, a `code span` being one word.
+CLAUSE = re.compile(r"(?<=[.;]) +")
+WORD = re.compile(r"(?:[^\s`]|`[^`]*`)+")
+# A line starting so would be read as a list item, a heading or a table row.
+NOT_A_START = re.compile(r"[-+*] |\d+[.)] |#|\|")
+
+
+def fold(text, width=FOLD_WIDTH):
+    """text with no prose line over `width` characters. Markdown joins the
+    lines of a paragraph, so this changes how the file reads in an editor,
+    not what it shows: a long line breaks after its sentences and "; "
+    clauses, as many to a line as fit, and a clause still too long starts a
+    line of its own and breaks between words. A list item goes on indented
+    under its first line. Tables, headings and images are left whole:
+    Markdown cannot break them."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width or line.startswith(("|", "#", "![")):
+            out.append(line)
+            continue
+        indent = "  " if re.match(r"[-*] |\d+\. ", line) else ""
+        pieces = []  # (text, whether it must start a line)
+        for clause in CLAUSE.split(line):
+            if len(indent + clause) <= width:
+                pieces.append((clause, False))
+            else:
+                words = WORD.findall(clause)
+                pieces += [(words[0], True)] + [(word, False) for word in words[1:]]
+        folded = [pieces[0][0]]
+        for piece, starts_a_line in pieces[1:]:
+            joined = f"{folded[-1]} {piece}"
+            if NOT_A_START.match(piece) or (not starts_a_line and len(joined) <= width):
+                folded[-1] = joined
+            else:
+                folded.append(indent + piece)
+        out.extend(folded)
+    return "\n".join(out)
 
 
 def run_stamp(text):
@@ -297,7 +344,8 @@ def main(argv=None):
         if loadgen is None:
             if args.rate:
                 sys.exit(f"run.py: --rate needs the compiled load generator: {why}")
-            loadgen_note = (f"bench/load.py, the Python fallback ({why}); it tops out "
+            # One clause, so that fold() keeps it on one line.
+            loadgen_note = (f"bench/load.py, the Python fallback ({why}), which tops out "
                             "near 20,000 connections a second, so some runs may be "
                             "limited by it")
         else:

@@ -288,6 +288,10 @@ class SmokeTest(TestCase):
                                        rf"is not installed\), in \d+s$")
             table = tables[group] = (dirs[group] / "results.md").read_text()
             self.assertEqual(out.decode().strip(), table.split("\n", 2)[2].strip())
+            # What a run writes goes into bench/README.md: no prose line over
+            # 200 characters (a table row cannot break).
+            self.assertEqual([line for line in table.splitlines()
+                              if len(line) > 200 and not line.startswith("|")], [])
             self.assertRegex(table, r"Twisted \d+\.\d+\.\d+; reactor twisted\.internet\.\w+\.\w+Reactor")
             self.assertIn("Command: `python bench/run.py --tiny --only ", table)
             self.assertRegex(table, r"1-minute load average \d+\.\d before, \d+\.\d after")
@@ -454,6 +458,38 @@ class PublishTest(TestCase):
         m = self.run.READING.search(text)
         self.assertIsNotNone(m)
         self.assertEqual(m.group("stamp"), self.run.run_stamp(table))
+
+
+class FoldTest(TestCase):
+    """What a run writes breaks its long lines, and reads the same."""
+
+    def setUp(self):
+        self.run = bench_module("bench/run.py")
+
+    def test_a_long_line_breaks_after_its_clauses(self):
+        clauses = [f"clause {n}: `a code span` and some words about it;" for n in range(12)]
+        line = "- 1. Title: " + " ".join(clauses)
+        folded = self.run.fold(line).split("\n")
+        self.assertTrue(all(len(part) <= 200 for part in folded), folded)
+        self.assertGreater(len(folded), 1)
+        self.assertTrue(all(part.startswith("  ") for part in folded[1:]), folded)
+        self.assertTrue(all(part.endswith(";") for part in folded), folded)
+        self.assertEqual(" ".join(folded).split(), line.split())
+
+    def test_a_clause_too_long_starts_a_line_and_breaks_between_words(self):
+        short = "A short sentence."
+        long = "A long one, " + ", ".join(f"word{n} `x y`" for n in range(40)) + "."
+        folded = self.run.fold(f"{short} {long}").split("\n")
+        self.assertEqual(folded[0], short)
+        self.assertTrue(folded[1].startswith("A long one, "), folded)
+        self.assertTrue(all(len(part) <= 200 for part in folded), folded)
+        self.assertEqual(len(re.findall(r"`x y`", "\n".join(folded))), 40)  # spans whole
+        self.assertEqual(" ".join(folded).split(), f"{short} {long}".split())
+
+    def test_tables_headings_and_short_lines_are_left_whole(self):
+        text = "\n".join(["| " + " | ".join(["cell"] * 60) + " |", "### " + "title " * 50,
+                         "a short line; of two clauses."])
+        self.assertEqual(self.run.fold(text), text)
 
 
 class RateVerdictTest(TestCase):

@@ -115,7 +115,7 @@ class ConfigurationTest(TestCase):
                              "tcp:8000:interface=127.0.0.1")
 
     def test_a_users_file_that_is_not_a_regular_file_is_refused_at_start(self):
-        """Issue 18, item 10: a FIFO given at start-up hung twistd before it
+        """A FIFO given at start-up hung twistd before it
         listened. A FIFO, a directory or a missing file is one line."""
         directory = temp_dir(self)
         fifo = os.path.join(directory, "fifo")
@@ -260,7 +260,7 @@ class GuardTest(TestCase):
         return wrapper, transport
 
     def test_pb_nested_lists_before_login_are_cut_off_at_the_byte_bound(self):
-        """Issue 18, item 5: 3 MB of nested list headers (\\x01\\x80) from a
+        """3 MB of nested list headers (\\x01\\x80) from a
         client that never logs in took the server from 50 to 245 MB."""
         wrapper, transport = self.pbPort()
         attack = b"\x01\x80" * (1024 * 1024 // 2)
@@ -274,7 +274,7 @@ class GuardTest(TestCase):
         self.assertLess(tracemalloc.get_traced_memory()[1], 8 * 1024 * 1024)
 
     def test_pb_an_idle_connection_is_closed_at_the_deadline(self):
-        """Issue 18, item 6: an idle PB connection was still open after 75 s."""
+        """An idle PB connection was still open after 75 s."""
         wrapper, transport = self.pbPort(FINGER_TIMEOUT="60")
         self.clock.advance(59)
         self.assertFalse(transport.disconnecting)
@@ -384,7 +384,7 @@ class SetterTest(TestCase):
         self.assertEqual(self.ignored(), [])
 
     def test_anything_else_is_ignored_and_logged_in_one_line(self):
-        """Issue 18, item 13 (its wording): "sent 2 line(s), not 2" was said
+        """The wording: "sent 2 line(s), not 2" was said
         of a client that had sent one."""
         self.load()
         for junk in (b"", b"moshez\n", b"moshez\nOut\nagain\n", b"-l\nOut\n", b"../x\nOut\n",
@@ -401,7 +401,7 @@ class SetterTest(TestCase):
         self.assertEqual(self.users["moshez"], "Happy and well")
 
     def test_a_client_gone_silent_is_cut_off_at_the_deadline_and_sets_nothing(self):
-        """Issue 18, item 13: a setter client silent after one line was
+        """A setter client silent after one line was
         logged after 60 s as "sent 2 line(s), not 2"."""
         self.load(FINGER_TIMEOUT="60")
         wrapper, transport = connect(self.guard)
@@ -418,7 +418,7 @@ class SetterTest(TestCase):
         self.assertEqual(self.users["moshez"], "Happy and well")
 
     def test_new_users_stop_at_the_bound(self):
-        """Issue 18, item 12: 300 setter connections gave 304 users."""
+        """300 setter connections gave 304 users."""
         self.load(FINGER_MAX_USERS="4")  # moshez and zoë, and two more
         for n in range(10):
             self.send(f"user{n}\nhere\n".encode("ascii"))
@@ -464,7 +464,7 @@ class StatusFileTest(TestCase):
             f"read 3 users from {self.name}"])
 
     def test_a_fifo_in_its_place_keeps_the_users_and_never_blocks(self):
-        """Issue 18, item 10: a FIFO in place of the users file froze the
+        """A FIFO in place of the users file froze the
         whole server at the next reload."""
         before = self.read()
         os.unlink(self.name)
@@ -595,7 +595,7 @@ class PageTest(TestCase):
 
     @defer.inlineCallbacks
     def test_escape_sequences_from_a_page_never_reach_a_finger_client(self):
-        """Issue 18, item 14: step 10 passed ESC[31m from the page on."""
+        """Step 10 passed ESC[31m from the page on."""
         self.assertEqual((yield contract.getPage(self.site + "/~red")), "[31mred [0m alert")
 
     @defer.inlineCallbacks
@@ -623,7 +623,7 @@ class PageTest(TestCase):
 
     @defer.inlineCallbacks
     def test_no_dns_is_one_warning_line_for_every_query(self):
-        """Issue 18, item 15: with no DNS, step 10 logged a critical entry
+        """With no DNS, step 10 logged a critical entry
         and a DNSLookupError traceback per query."""
         without_dns(self)
         for user in ("moshez", "radix", "glyph"):
@@ -659,7 +659,7 @@ class IRCTest(TestCase):
         self.assertIn("irc signed on to 127.0.0.1:6667 as fingerbot", finger_log(self.events))
 
     def test_a_message_that_is_not_utf8_is_answered_and_the_bot_stays(self):
-        """Issue 18, item 9: one private message in Latin-1 made the bot
+        """One private message in Latin-1 made the bot
         fall off IRC."""
         self.bot.dataReceived(b":mallory!m@host PRIVMSG fingerbot :caf\xe9\r\n"
                               b":alice!a@host PRIVMSG fingerbot :moshez\r\n")
@@ -702,7 +702,7 @@ class WebTest(TestCase):
 
     @defer.inlineCallbacks
     def test_a_long_path_or_header_gets_an_answer(self):
-        """Issue 18, item 1: a 100 KB path or header value got no reply."""
+        """A 100 KB path or header value got no reply."""
         long = b"a" * 100_000
         got = yield self.ask(HTTP_GET % (long, b""))
         self.assertTrue(got.startswith(b"HTTP/1.1 414 URI Too Long\r\n"), got[:80])
@@ -712,7 +712,7 @@ class WebTest(TestCase):
 
     @defer.inlineCallbacks
     def test_a_method_the_page_does_not_take_is_a_405_page_without_a_warning(self):
-        """Issue 18, item 2: POST got a 405 and two DeprecationWarnings (a 500
+        """POST got a 405 and two DeprecationWarnings (a 500
         under -W error::DeprecationWarning)."""
         got = yield self.ask(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
                              b"Connection: close\r\n\r\n")
@@ -769,7 +769,7 @@ class XMLRPCTest(TestCase):
 
     @defer.inlineCallbacks
     def test_a_call_with_no_method_name_is_a_fault(self):
-        """Issue 18, item 3: no <methodName>, or a <methodResponse> posted as
+        """No <methodName>, or a <methodResponse> posted as
         a call, was HTTP 500 and an AttributeError traceback in the log."""
         for body in (b"<?xml version='1.0'?><methodCall><params/></methodCall>",
                      xmlrpc.client.dumps(("moshez",), methodresponse=True).encode("utf-8")):
@@ -784,7 +784,7 @@ class XMLRPCTest(TestCase):
 
     @defer.inlineCallbacks
     def test_the_wrong_arguments_are_a_fault_that_says_so(self):
-        """Issue 18, item 4: getUser() was Fault 8002 "error" and a critical
+        """GetUser() was Fault 8002 "error" and a critical
         TypeError traceback for every call."""
         faults = []
         for args in ((), ("moshez", "extra"), ([1],)):

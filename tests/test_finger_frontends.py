@@ -13,13 +13,13 @@ it, on free loopback ports:
   a fault logged once, a call that names no method;
 - statusOf: the IRC bot on twisted.words' own server, "Status of USER: ...";
 - pb: the Perspective Broker root with Twisted's PB client, and the deadline
-  and byte limit of a PB connection (issue 18, items 5 and 6);
+  and byte limit of a PB connection;
 - pbClient: fingerPBclient.py, for real, against the step;
 - https: the same pages over TLS, checked against the step's certificate;
   a FINGER_CERT that is no certificate is one line before anything listens;
-- plan: step 19c's .plan files (FINGER_HOMES), and issue 18's item 11;
-- proxy: fingerproxy.tac against upstreams on this machine (issue 18, items
-  7 and 8), and one real run.
+- plan: step 19c's .plan files (FINGER_HOMES);
+- proxy: fingerproxy.tac against upstreams on this machine, and one real
+  run.
 
 The plugin (`twistd finger`) is one program, not a row: PluginTest.
 
@@ -125,7 +125,7 @@ class UserStatusPages:
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 2)
 
     @defer.inlineCallbacks
-    def test_issue_18_a_method_and_a_path_the_site_does_not_take(self):
+    def test_a_method_and_a_path_the_site_does_not_take(self):
         step = load_prepared(self, self.row)
         code, ctype, body = yield http_get(step.url("/moshez"), method=b"POST")
         self.assertEqual(code, 405, body)
@@ -154,7 +154,7 @@ class UserStatusXRChecks:
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
 
     @defer.inlineCallbacks
-    def test_issue_18_a_call_that_names_no_method(self):
+    def test_a_call_that_names_no_method(self):
         step = load_prepared(self, self.row)
         call = b"<?xml version='1.0'?><methodCall><params></params></methodCall>"
         answer = yield fetch(step.ports["web"], (
@@ -165,7 +165,7 @@ class UserStatusXRChecks:
         self.assertIn(b"the call names no method", answer)  # and no traceback logged
 
     @defer.inlineCallbacks
-    def test_issue_18_the_wrong_number_of_arguments(self):
+    def test_the_wrong_number_of_arguments(self):
         step = load_prepared(self, self.row)
         got = yield xmlrpc_call(step.ports["web"], "getUser", "moshez", "extra")
         self.assertEqual(got.faultString, "getUser: too many positional arguments")
@@ -245,7 +245,7 @@ class PerspectiveChecks:
         # Nothing was logged as an error: trial fails a test that logs one.
 
     @defer.inlineCallbacks
-    def test_issue_18_an_idle_connection_is_closed(self):
+    def test_an_idle_connection_is_closed(self):
         step = load_prepared(self, self.row, {"FINGER_TIMEOUT": "0.5"})
         began = reactor.seconds()
         got = yield fetch(step.ports["pb"], timeout=5)  # connects, says nothing
@@ -253,7 +253,7 @@ class PerspectiveChecks:
         self.assertGreaterEqual(reactor.seconds() - began, 0.45)
 
     @defer.inlineCallbacks
-    def test_issue_18_nested_lists_before_login_are_cut_off(self):
+    def test_nested_lists_before_login_are_cut_off(self):
         """A client that never logs in sends list headers (\\x01\\x80) past
         FINGER_MAX_BYTES: it is hung up on, and the server holds no more."""
         step = load_prepared(self, self.row)
@@ -360,7 +360,7 @@ class PlanChecks:
         self.assertEqual(got.decode("utf-8"), "one [2J\r\ntwo three \r\n\r\nfour\r\n")
 
     @defer.inlineCallbacks
-    def test_issue_18_a_plan_that_is_no_file_is_logged_once(self):
+    def test_a_plan_that_is_no_file_is_logged_once(self):
         """A .plan that is a FIFO, a symlink or a directory is no plan: "No
         such user", and one warning line a file, however often it is asked
         about (a traceback per query let a local user flood the log)."""
@@ -415,7 +415,7 @@ class ProxyChecks:
         self.assertEqual(upstream.connections, 0)
 
     @defer.inlineCallbacks
-    def test_issue_18_a_host_name_that_is_no_name(self):
+    def test_a_host_name_that_is_no_name(self):
         step = load_prepared(self, self.row)
         self.patch(contract, "_warned", set())
         names = ["_", "..", ".", "-x-", "a" * 64, ".".join(["a" * 60] * 5)]
@@ -426,7 +426,7 @@ class ProxyChecks:
                          [f"Could not connect to {name}:79: no such host" for name in names])
 
     @defer.inlineCallbacks
-    def test_issue_18_the_answer_has_a_deadline(self):
+    def test_the_answer_has_a_deadline(self):
         """An upstream that sends a byte every 0.2 s does not hold the client
         past FINGER_PROXY_TIMEOUT (1 s): it restarted on every byte."""
         step = load_prepared(self, self.row, {"FINGER_PROXY_TIMEOUT": "1"})
@@ -532,7 +532,7 @@ class PluginTest(TestCase):
 
     @defer.inlineCallbacks
     def test_a_real_run_from_another_directory(self):
-        """As issue 17 tried it: --user and --port, which the setter's port
+        """As a reader tried it: --user and --port, which the setter's port
         no longer clashes with."""
         srv = yield start_plugin(self, "--user", "moshez:Happy and well", *self.PORTS,
                                  roles=("finger", "web", "pb"), cwd=temp_dir(self))

@@ -13,15 +13,21 @@ pages in docs/ and exercises/README.md) is read, and:
   and pytest node ids `tests/path.py::test_name`. Test modules are imported,
   so classes generated from a spec table count;
 - the top README stays short enough to scan, and its tutorial maps name
-  every program, directly or through the folder README the map links to.
+  every program, directly or through the folder README the map links to;
+- no line of any README, or of any page in docs/, is over 200 characters.
+  A table whose cells need more becomes a list, one entry a row: a bold
+  head (the first column), then the other columns as labelled lines,
+  `- label: value` (see `entries`). The checks read tables and lists alike.
 """
 
 import ast
 import fnmatch
 import importlib
 import inspect
+import os
 import re
 import unittest
+from pathlib import Path
 
 from twisted.trial.unittest import TestCase
 
@@ -47,13 +53,27 @@ PROGRAM_SUFFIXES = (".py", ".tac", "")
 NOT_PROGRAMS = {"README.md", "dropin.cache"}
 
 TOP_MAX_LINES = 200
-TOP_MAX_LINE = 400
+MAX_LINE = 200
 
 
 def readmes():
     """Every README the check covers, as paths."""
     found = [TOP, *sorted(ROOT.glob("*/README.md")), *sorted((ROOT / "docs").glob("*.md"))]
-    return [p for p in found if ".venv" not in p.parts]
+    # Not .venv's, nor one a tool writes (pytest's .pytest_cache/README.md).
+    return [p for p in found if not p.relative_to(ROOT).parts[0].startswith(".")]
+
+
+def pages():
+    """Every page the line-length check covers: the READMEs above, and any
+    README.md deeper down in the checkout (not in .venv, .nox or a folder a
+    run writes)."""
+    found = set(readmes())
+    for top, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))
+                   and not made_by_a_run(rel(Path(top) / d))]
+        if "README.md" in files:
+            found.add(Path(top) / "README.md")
+    return sorted(found)
 
 
 def rel(path):
@@ -108,11 +128,107 @@ def split_row(line):
     return re.split(r"(?<!\\)\|", line.strip()[1:-1])
 
 
+# --- lists -------------------------------------------------------------------
+# An entry of a list that stands for a table's row: its head, in bold, on a
+# line of its own or as a list item, then its fields, one list item each,
+# under the head (a paragraph head) or nested two spaces in (a list-item
+# head). A field's value goes on over indented lines that are not fields,
+# and over blank lines; any other line ends the entry.
+#
+#     **4. Twisted Poetry**                  - **4. Twisted Poetry**: [twisted-client/](…)
+#     - programs: `twisted-client/…`           - programs: `twisted-client/…`
+#     - tests: `tests.test_clients.…`          - tests: `tests.test_clients.…`
+#
+# Text after the head ("**head**: rest", and lines indented under it before
+# the first field) belongs to the head: the maps give a Part's details there.
+
+HEAD_RE = re.compile(r"(?P<item>- )?\*\*(?P<head>[^*]+)\*\*(?P<rest>.*)")
+FIELD_RE = re.compile(r"(?P<indent> *)- (?:(?P<label>[a-z][\w' ]*): ?)?(?P<value>.*)")
+TEST_LABELS = ("test", "tests")
+
+
+class Entry:
+    """One entry of a list: its section's heading, its head, what follows
+    the head before its first field (`rest`: "**head**: rest"), and its
+    fields as (label, value) pairs in order (label None for an unlabelled
+    item)."""
+
+    def __init__(self, heading, head, rest, indent):
+        self.heading, self.head, self.indent, self.fields = heading, head, indent, []
+        self.rest = rest.strip().removeprefix(":").strip()
+
+    @property
+    def labels(self):
+        return [label for label, _ in self.fields]
+
+    def get(self, label, default=None):
+        return next((value for lab, value in self.fields if lab == label), default)
+
+    def tests(self):
+        return next((value for lab, value in self.fields if lab in TEST_LABELS), None)
+
+
+def entries(text):
+    """Every list entry in text, in order, as Entry objects."""
+    found = []
+    for heading, body in sections(text):
+        entry = None
+        for line in body.splitlines():
+            head = HEAD_RE.fullmatch(line)
+            field = FIELD_RE.fullmatch(line)
+            if head:
+                entry = Entry(heading, head.group("head").strip(), head.group("rest"),
+                              2 if head.group("item") else 0)
+                found.append(entry)
+            elif entry and field and len(field.group("indent")) == entry.indent:
+                entry.fields.append((field.group("label"), field.group("value").strip()))
+            elif not entry and field and field.group("label") in TEST_LABELS:
+                # A tests field with no head above it: a head the parser
+                # cannot read (say, split over two lines). Kept, head None,
+                # so that the checks say so.
+                entry = Entry(heading, None, "", len(field.group("indent")))
+                entry.fields.append((field.group("label"), field.group("value").strip()))
+                found.append(entry)
+            elif entry and (not line.strip() or line.startswith(" " * max(entry.indent, 1))):
+                if entry.fields and line.strip():
+                    label, value = entry.fields[-1]
+                    entry.fields[-1] = (label, f"{value} {line.strip()}")
+                elif line.strip():
+                    entry.rest = f"{entry.rest} {line.strip()}".strip()
+            else:
+                entry = None
+    return found
+
+
+def entry_groups(text):
+    """The entries with fields of each section, a list per section: what a
+    table was."""
+    groups = {}
+    for entry in entries(text):
+        if entry.fields:
+            groups.setdefault(entry.heading, []).append(entry)
+    return list(groups.values())
+
+
+ORIGINAL = ("original", "the original")
+
+
 def without_original_columns(text):
-    """The text with the cells of "original" columns blanked: they name the
-    original tutorial's files, which need not exist here."""
-    out, skip = [], set()
+    """The text with the cells of "original" columns blanked, and the
+    "original" fields of list entries: they name the original tutorial's
+    files, which need not exist here."""
+    out, skip, field_indent = [], set(), None
     for line in text.splitlines():
+        field = FIELD_RE.fullmatch(line)
+        if field and field.group("label") in ORIGINAL:
+            field_indent = len(field.group("indent"))
+            out.append("")
+            continue
+        if field_indent is not None and line.strip() and \
+                len(line) - len(line.lstrip(" ")) > field_indent:
+            out.append("")  # the original field goes on
+            continue
+        field_indent = None
         if not line.startswith("|"):
             skip = set()
             out.append(line)
@@ -260,13 +376,25 @@ def top_text():
     return TOP.read_text(encoding="utf-8")
 
 
+MAP_FIELDS = ["programs", "tests"]
+
+
 def map_rows(title_prefix):
+    """The rows of the maps whose heading starts with title_prefix, as
+    (cells, labels): a table's row and its header, or a list entry's head,
+    details (the text after the head), programs and tests, and its labels
+    (None for the head). Either way cells[1] names the programs, cells[2]
+    the details and cells[3] the tests."""
     rows = []
     for heading, body in sections(top_text()):
         if heading.startswith("## " + title_prefix):
             lines = [line for line in body.splitlines() if line.startswith("| ")]
-            for line in lines[1:]:  # the header row
-                rows.append([c.strip() for c in split_row(line)])
+            header = [c.strip().lower() for c in split_row(lines[0])] if lines else []
+            for line in lines[1:]:
+                rows.append(([c.strip() for c in split_row(line)], header))
+            for entry in entries(f"{heading}\n{body}"):
+                cells = [entry.head, entry.get("programs", ""), entry.rest, entry.tests() or ""]
+                rows.append((cells, [None] + entry.labels))
     return rows
 
 
@@ -317,11 +445,6 @@ class TopReadmeTest(TestCase):
         lines = top_text().splitlines()
         self.assertLessEqual(len(lines), TOP_MAX_LINES)
 
-    def test_line_length(self):
-        long = [(n, len(line)) for n, line in enumerate(top_text().splitlines(), 1)
-                if len(line) > TOP_MAX_LINE]
-        self.assertEqual(long, [])
-
     def test_the_two_commands_and_the_manual_equivalent(self):
         text = top_text()
         for command in ("make demo", "make test", "python3 -m venv .venv",
@@ -334,20 +457,29 @@ class TutorialMapTest(TestCase):
 
     def test_every_part_has_a_row(self):
         parts = [int(re.match(r"(\d+)\.", cells[0]).group(1))
-                 for cells in map_rows("The tutorial map: the poetry")
+                 for cells, _ in map_rows("The tutorial map: the poetry")
                  if re.match(r"\d+\.", cells[0])]
         self.assertEqual(parts, list(range(1, 23)))
 
     def test_rows_have_four_columns_and_programs_have_tests(self):
+        """A row of a table has four cells; an entry of a list has its head,
+        its details after the head, and the fields programs and tests, in
+        that order. A row that names programs names their tests, and, where
+        the map gives details, links to them."""
         rows = map_rows("The tutorial map")
         self.assertGreater(len(rows), 40)
-        for cells in rows:
+        for cells, labels in rows:
             self.assertEqual(len(cells), 4, cells[0])
+            if labels[0] is None:
+                self.assertEqual(labels[1:], MAP_FIELDS, cells[0])
+                self.assertTrue(cells[2], f"entry {cells[0]!r} gives no details")
             if expand(cells[1]):
                 self.assertIn("`tests.test_", cells[3], f"row {cells[0]!r} names no test")
+                if labels[0] is None or labels[2] == "details":
+                    self.assertRegex(cells[2], r"\]\([^)\s]+\)", f"row {cells[0]!r} links nowhere")
 
     def test_every_finger_step_has_a_row(self):
-        steps = [cells[0] for cells in map_rows("The tutorial map: The Evolution of Finger")]
+        steps = [cells[0] for cells, _ in map_rows("The tutorial map: The Evolution of Finger")]
         expected = [str(n) for n in range(1, 23)]
         expected[19:19] = ["19a", "19b", "19c"]
         self.assertEqual(steps[:len(expected)], expected)
@@ -356,7 +488,7 @@ class TutorialMapTest(TestCase):
         """Named in a map's programs column, or under a folder the map names
         and then in that folder's README (the nearest one above it)."""
         mapped = set()
-        for cells in map_rows("The tutorial map"):
+        for cells, _ in map_rows("The tutorial map"):
             mapped |= expand(cells[1])
         folders = [m for m in mapped if (ROOT / m).is_dir()]
         missing = []
@@ -376,7 +508,7 @@ class TutorialMapTest(TestCase):
     def test_range_expansion_is_real(self):
         # Guard the guard: the map's ranges expand to the numbered files.
         mapped = set()
-        for cells in map_rows("The tutorial map"):
+        for cells, _ in map_rows("The tutorial map"):
             mapped |= expand(cells[1])
         for n in range(1, 13):
             self.assertIn(f"deferred-examples/defer-cancel-{n}.py", mapped)
@@ -433,11 +565,14 @@ class CitationsTest(TestCase):
 
     def test_every_test_column_is_filled(self):
         """In every table with a "test" column (the maps, the faults tables,
-        the examples and exercises), each row names a test. Map rows with no
-        program (Parts 1, 20-22) are the only ones allowed to leave it empty."""
+        the examples and exercises), each row names a test, and so does each
+        entry of a list that stands for such a table (a section's entries,
+        when one of them has a tests field). Map rows with no program (Parts
+        1, 20-22) are the only ones allowed to leave it empty."""
         empty, rows = [], 0
         for readme in readmes():
-            for header, body in tables(readme.read_text(encoding="utf-8")):
+            text = readme.read_text(encoding="utf-8")
+            for header, body in tables(text):
                 if "test" not in header:
                     continue
                 col = header.index("test")
@@ -449,16 +584,59 @@ class CitationsTest(TestCase):
                     if readme == TOP and not expand(cells[1]):
                         continue
                     empty.append(f"{rel(readme)}: {cells[0]}")
+            for group in entry_groups(text):
+                if not any(entry.tests() is not None for entry in group):
+                    continue
+                for entry in group:
+                    rows += 1
+                    if entry.head is None:
+                        empty.append(f"{rel(readme)}: tests with no head above them in "
+                                     f"{entry.heading!r}: {entry.tests()[:60]}")
+                        continue
+                    if cited_tests_in(entry.tests() or ""):
+                        continue
+                    if readme == TOP and not expand(entry.get("programs", "")):
+                        continue
+                    empty.append(f"{rel(readme)}: {entry.head}")
         self.assertGreater(rows, 150)
         self.assertEqual(empty, [])
 
     def test_faults_tables_name_their_tests(self):
+        """Each group of faults (a table, or a section's list) names the
+        tests of each fault: the table in a last column "test", the list in
+        a tests field of every entry."""
         text = (ROOT / "twisted-server/README.md").read_text(encoding="utf-8")
         faults = text[text.index("## Faults we tested"):]
-        tables_found = [h for h, _ in tables(faults)]
-        self.assertGreaterEqual(len(tables_found), 6)
-        for header in tables_found:
-            self.assertEqual(header[-1], "test", header)
+        faults = faults[:faults.index("\n## ", 1)]
+        groups = [h for h, _ in tables(faults)] + entry_groups(faults)
+        self.assertGreaterEqual(len(groups), 6)
+        for group in groups:
+            if isinstance(group[0], str):
+                self.assertEqual(group[-1], "test", group)
+                continue
+            for entry in group:
+                self.assertIn("tests", entry.labels, entry.head)
+
+
+class LineLengthTest(TestCase):
+    """A README is read in an editor as well as on GitHub: no line of any
+    README or docs page is over 200 characters (a table whose cells need
+    more becomes a list)."""
+
+    def test_no_line_over_200_characters(self):
+        long = []
+        for page in pages():
+            for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+                if len(line) > MAX_LINE:
+                    long.append(f"{rel(page)}:{n}: {len(line)} characters")
+        self.assertEqual(long, [])
+
+    def test_every_readme_is_covered(self):
+        names = {rel(p) for p in pages()}
+        for expected in ("README.md", "tests/README.md", "bench/README.md", "docs/departures.md",
+                         "docs/finger.md"):
+            self.assertIn(expected, names)
+        self.assertEqual([n for n in names if n.startswith((".", "_"))], [])
 
 
 def tables(text):
