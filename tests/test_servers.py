@@ -8,8 +8,12 @@ the others, and every twistd run, for real."""
 
 import os
 import re
+import traceback
 
-from twisted.internet import defer, task
+from twisted.application import service
+from twisted.application.service import IServiceMaker
+from twisted.internet import defer, reactor, task
+from twisted.internet.interfaces import IListeningPort
 from twisted.internet.protocol import ServerFactory
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import TestCase
@@ -357,12 +361,16 @@ class Listener:
     `name` is what its line starts with."""
 
     def __init__(self, id, script=None, args=(), env=None, name=None, logs_to_file=False,
-                 two_ports=False, here=False):
+                 two_ports=False, here=False, plugin=None, daemon_run=False):
         self.id = id
         self.script = script
         self.args = args
         self.env = env or {}
         self.name = name or os.path.basename(script)
+        # A plugin row's module, loaded in this process as twistd loads it.
+        self.plugin = plugin
+        # Run as a real daemon too (see UnderTwistd).
+        self.daemon_run = daemon_run
         # The tac sends twistd's log to a file of its own, never to stdout.
         self.logs_to_file = logs_to_file
         # Its first port is free and bound; the second is the one in use.
@@ -399,7 +407,7 @@ LISTENERS = (
              env={"FASTPOETRY_PORT": "PORT"}, name="fastpoetry-2.0.tac"),
     Listener("FastpoetryPlugin", args=("fastpoetry", "--port", "PORT",
                                        "--poem", support.path("poetry/ecstasy.txt")),
-             name="fastpoetry"),
+             name="fastpoetry", plugin="twisted/plugins/fastpoetry_plugin.py", daemon_run=True),
     Listener("FastpoetryTwoTac", args=tac("exercises/part-16/fastpoetry-two.tac"),
              env={"TWOPOEMS_PORT1": "0", "TWOPOEMS_PORT2": "PORT"}, name="fastpoetry-two.tac",
              two_ports=True),
@@ -407,10 +415,12 @@ LISTENERS = (
              env={"PROXY_PORT": "PORT"}, name="poetry-proxy.tac"),
     Listener("Fastpoetry2Plugin", args=("fastpoetry2", "--port", "PORT",
                                         "--poem", support.path("poetry/ecstasy.txt")),
-             env={"PYTHONPATH": support.path("exercises/part-16")}, name="fastpoetry2"),
+             env={"PYTHONPATH": support.path("exercises/part-16")}, name="fastpoetry2",
+             plugin="exercises/part-16/twisted/plugins/fastpoetry2_plugin.py"),
+    # It opens its own log file as it loads (twistd's log in the daemon).
     Listener("PoetryDailylogTac", args=tac("exercises/application/poetry-dailylog.tac"),
              env={"POETRY_PORT": "PORT", "POETRY_LOGDIR": "TMP"}, name="poetry-dailylog.tac",
-             logs_to_file=True),
+             logs_to_file=True, daemon_run=True),
     Listener("PoetryReloadTac", args=tac("exercises/application/poetry-reload.tac"),
              env={"POETRY_PORT": "PORT"}, name="poetry-reload.tac"),
     Listener("PoetryUnixTac", args=tac("exercises/application/poetry-unix.tac"),
@@ -420,15 +430,22 @@ LISTENERS = (
 
 
 class UnderTwistd:
-    """For the tacs and plugins: twistd in the foreground and as a daemon."""
+    """For the tacs and plugins: twistd in the foreground, and what twistd
+    as a daemon reports."""
 
-    def twistd(self, *options):
+    def filled(self):
+        """(port in use, fresh directory, fill): fill(text) puts them in for
+        PORT and TMP."""
         port = port_in_use(self)
         tmp = support.temp_dir(self)
 
         def fill(text):
             return text.replace("PORT", str(port)).replace("TMP", tmp)
 
+        return port, tmp, fill
+
+    def twistd(self, *options):
+        port, tmp, fill = self.filled()
         pidfile = os.path.join(tmp, "twistd.pid")
         argv = support.twistd_argv("--pidfile", pidfile, *[fill(o) for o in options],
                                    *[fill(a) for a in self.row.args])
@@ -456,6 +473,75 @@ class UnderTwistd:
         self.assertNotIn(b"Traceback", out + err)
         self.assertFalse(os.path.exists(pidfile))
 
+    def test_what_twistd_as_a_daemon_reports(self):
+        """A daemon reports a failed start to the twistd that launched it:
+        the Exception its service raised as it started (twistd's daemon
+        catches Exception; a bare SystemExit would go unreported), in one
+        line of at most 98 bytes, which the launching twistd prints. The tac
+        or plugin is loaded and started in this process as twistd loads and
+        starts it, and what it raises is that line; RealDaemon runs twistd
+        as a daemon for real."""
+        port, tmp, fill = self.filled()
+        support.patch_env(self, **{k: fill(v) for k, v in self.row.env.items()})
+        args = [fill(a) for a in self.row.args]
+        raised = None
+        # From the repository root, where the twistd runs are.
+        with support.working_directory(support.ROOT):
+            if self.row.plugin is None:
+                application = service.loadApplication(args[1], "python")
+            else:
+                module = support.load_script(self.row.plugin)
+                maker, = (value for value in vars(module).values()
+                          if IServiceMaker.providedBy(value) and value.tapname == args[0])
+                options = maker.options()
+                options.parseOptions(args[1:])
+                application = service.Application(maker.tapname)
+                maker.makeService(options).setServiceParent(application)
+            top = service.IService(application)
+            self.addCleanup(stop_started, top, set(reactor.getReaders()))
+            try:
+                top.privilegedStartService()
+                top.startService()
+            except BaseException as e:
+                raised = e
+        if raised is None:
+            self.fail("it started on a port in use")
+        self.assertIsInstance(raised, Exception)
+        said = traceback.format_exception_only(type(raised), raised)[-1].strip()
+        self.assertEqual(said, f"CannotListen: {in_use_line(self.row.name, port)}")
+        self.assertLess(len(said.encode("ascii", "backslashreplace")), 98)
+
+
+def started(svc):
+    """The services under `svc` (leaves, depth first) that are running."""
+    if isinstance(svc, service.MultiService):
+        for child in svc:
+            yield from started(child)
+    elif svc.running:
+        yield svc
+
+
+@defer.inlineCallbacks
+def stop_started(top, readers_before):
+    """Stop what a failed start left: the services that run, then the ports
+    still listening (a service that bound its port in privilegedStartService
+    does not run yet). Only those: twistd stops nothing after a failed
+    start, and a TimerService that never started cannot stop."""
+    yield defer.gatherResults([defer.maybeDeferred(svc.stopService)
+                               for svc in reversed(list(started(top)))])
+    yield defer.gatherResults([defer.maybeDeferred(reader.stopListening)
+                               for reader in reactor.getReaders()
+                               if reader not in readers_before
+                               and IListeningPort.providedBy(reader)])
+
+
+class RealDaemon:
+    """For the rows that say so (our fastpoetry plugin, and the tac that
+    opens its own log file as it loads): twistd as a daemon, for real. The
+    launching twistd prints the daemon's word and exits 1; the daemon
+    removes its pidfile. (For every row, UnderTwistd checks that word in
+    this process.)"""
+
     @defer.inlineCallbacks
     def test_twistd_as_a_daemon(self):
         (out, err, code), line, tmp, pidfile = yield self.twistd(
@@ -480,7 +566,9 @@ class PortInUseSpec(VersionSpec):
 
     @classmethod
     def mixins_for(cls, row):
-        return (UnderTwistd,) if row.script is None else (ScriptOnAPortInUse,)
+        if row.script is not None:
+            return (ScriptOnAPortInUse,)
+        return (UnderTwistd, RealDaemon) if row.daemon_run else (UnderTwistd,)
 
 
 class ScriptOnAPortInUse:

@@ -40,8 +40,9 @@ class _Output(io.TextIOWrapper):
 
 
 @contextlib.contextmanager
-def _cwd(directory):
-    """In `directory` for a while (contextlib.chdir is Python 3.11's)."""
+def working_directory(directory):
+    """In `directory` for a while, as a program run from there is
+    (contextlib.chdir is Python 3.11's)."""
     before = os.getcwd()
     os.chdir(directory)
     try:
@@ -87,7 +88,7 @@ def run_here(rel, *args, env=None, modules=None):
     code = None
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch.dict(os.environ, env or {}))
-        stack.enter_context(_cwd(ROOT))
+        stack.enter_context(working_directory(ROOT))
         stack.enter_context(_modules(modules or {}))
         stack.enter_context(mock.patch.object(sys, "argv", [script, *map(str, args)]))
         stack.enter_context(mock.patch.object(sys, "path", [os.path.dirname(script), *sys.path]))
