@@ -19,7 +19,7 @@ A server that cannot be reached is reported on stderr ("Task N: failed to
 connect to ADDR: ...") while the others go on, and the client exits with
 status 1. Ctrl-C stops it at once with status 130 and no traceback: the
 threads are daemon threads, so nothing waits for their downloads, and only
-the main thread prints, so no line is cut.
+the main thread prints, each line in one write, so no line is cut.
 
 With POETRY_TRACE=FILE in the environment the client also writes FILE, one
 JSON line per chunk: the task, its server, and when the handling of the
@@ -102,6 +102,16 @@ def get_poetry_in_thread(task_num, address, done, trace=None):
     done.put((task_num, address, poem, error, time))
 
 
+def say(line, file=None):
+    """Print a line in one write, its newline included. Python runs a
+    Ctrl-C handler as soon as a write to the terminal or a pipe returns, so
+    print(), which writes the text and then its end, could be stopped
+    between a line and its newline."""
+    file = file or sys.stdout
+    file.write(line + "\n")
+    file.flush()
+
+
 def start_threads(threads):
     """Start the threads with SIGINT blocked, as a new thread inherits the
     mask: then Ctrl-C always reaches the main thread, the one Python raises
@@ -150,7 +160,7 @@ def main(argv=None):
     done = queue.Queue()
     threads = []
     for task_num, address in enumerate(addresses, 1):
-        print(f"Task {task_num}: get poetry from: {format_address(address)}", flush=True)
+        say(f"Task {task_num}: get poetry from: {format_address(address)}")
         # Daemon threads: after Ctrl-C, nothing waits for their downloads.
         threads.append(threading.Thread(target=get_poetry_in_thread, daemon=True,
                                         args=(task_num, address, done, trace)))
@@ -162,18 +172,18 @@ def main(argv=None):
             task_num, address, poem, error, time = done.get()
             addr_fmt = format_address(address)
             if error is not None:
-                print(f"Task {task_num}: failed to connect to {addr_fmt}: "
-                      f"{error.strerror or error}", file=sys.stderr, flush=True)
+                say(f"Task {task_num}: failed to connect to {addr_fmt}: "
+                    f"{error.strerror or error}", file=sys.stderr)
                 failed += 1
             else:
-                print(f"Task {task_num}: got {len(poem)} bytes of poetry from {addr_fmt} "
-                      f"in {time}", flush=True)
+                say(f"Task {task_num}: got {len(poem)} bytes of poetry from {addr_fmt} "
+                    f"in {time}")
     except KeyboardInterrupt:
         return 130
 
     elapsed = datetime.datetime.now() - start
 
-    print(f"Got {len(addresses) - failed} poems in {elapsed}", flush=True)
+    say(f"Got {len(addresses) - failed} poems in {elapsed}")
     if trace_file:
         write_trace(trace_file, trace, zero)
     return 1 if failed else 0

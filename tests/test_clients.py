@@ -40,7 +40,7 @@ import random
 import re
 import runpy
 
-from twisted.internet import defer, reactor
+from twisted.internet import defer, reactor, threads
 from twisted.internet.error import ConnectionRefusedError
 from twisted.trial.unittest import TestCase
 
@@ -725,6 +725,32 @@ class ConcurrencyTest(TestCase):
         # 1.0-broken reads one poem at a time (checked by its chunk lines),
         # but the servers keep writing into the socket buffers meanwhile, so
         # on poems this small it finishes with the slowest server.
+
+
+class ThreadedClientLinesTest(TestCase):
+    """The threaded client writes each line whole, newline included, in one
+    write: Python runs a Ctrl-C handler as soon as a write returns, so a line
+    written in two (print's text, then its end) could be left without its
+    newline. ClientThreadedSpec's Ctrl-C test saw that now and then; here
+    main() runs in a thread of this process and every write is kept."""
+
+    @defer.inlineCallbacks
+    def test_every_line_is_one_write(self):
+        module = load_script("blocking-client/get-poetry-threaded.py")
+        poem = poem_bytes("science.txt")
+        port, dead = serve(self, TestServerFactory(poem)), refused_port(self)
+        writes = {"stdout": [], "stderr": []}
+        for name, kept in writes.items():
+            self.patch(module.sys, name, type("Kept", (), {"write": staticmethod(kept.append),
+                                                           "flush": staticmethod(lambda: None)})())
+        code = yield threads.deferToThread(module.main, [str(port), str(dead)])
+        self.assertEqual(code, 1)
+        self.assertEqual([w.split(" in ")[0].split(":", 1)[0] for w in writes["stdout"]],
+                         ["Task 1", "Task 2", "Task 1", "Got 1 poems"])
+        self.assertEqual(len(writes["stderr"]), 1)
+        for write in writes["stdout"] + writes["stderr"]:
+            self.assertEqual(write.count("\n"), 1, write)
+            self.assertTrue(write.endswith("\n"), write)
 
 
 class RandomCummingsifyTest(TestCase):

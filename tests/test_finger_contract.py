@@ -16,9 +16,12 @@ step 10 (escape sequences from a page, no DNS).
 
 ContractSpec is one class per row of tests.support.finger_steps.STEPS that
 listens (Finger02Contract ...): a bad value, a port in use, the address line.
-A script is run by python (its checks happen as it runs); a tac is loaded in
-this process as twistd loads it, with sys.argv as twistd's, and one real
-twistd run shows that such a tac exits 1 with the one line.
+A script's address line comes from a real run under python; its bad value
+and its port in use stop it at its top level, before the reactor runs, so
+that top level is run in this process, as python runs it. A tac is loaded in
+this process as twistd loads it, with sys.argv as twistd's. One real run of
+a script, and one of a tac under twistd, show that such a program exits 1
+with the one line.
 """
 
 import os
@@ -41,7 +44,7 @@ from tests.support import fetch, path, refused_port, run, twistd_argv
 from tests.support.clients import Collector
 from tests.support.finger import (
     ADDRESS_RE, FREE_PORTS, Broken, Held, Unreadable, busy_port, connect, factory_of,
-    find_service, finger_log, listening, load_step, logged, patch_environ, post_rpc2, run_row,
+    find_service, finger_log, listening, load_step, logged, patch_environ, post_rpc2, run_row_here,
     serve_site, serve_web, slow_finger, stand_in_finger, start_application, start_step, step_argv,
     stderr_lines, temp_dir, users_holder, without_dns, write_users, xmlrpc_call,
 )
@@ -826,12 +829,14 @@ class ContractSpec(VersionSpec):
 
 
 class ScriptContract:
-    """A script, run by python: a run that stops at a bad value, and one that
-    announces its port, which a second run then finds in use."""
+    """A script, run by python: a bad value, and a port in use, stop it with
+    one line before it listens; a real run announces its port. What stops a
+    script happens at its top level, before the reactor runs, so those runs
+    happen in this process (run_row_here: as python runs it, to its exit);
+    ScriptContractRunTest runs one script for real to that same end."""
 
-    @defer.inlineCallbacks
     def test_a_bad_value_is_one_line_and_exit_1_before_anything_is_bound(self):
-        out, err, code = yield run_row(self, self.row, {"FINGER_PORT": "²"})
+        out, err, code = run_row_here(self, self.row, {"FINGER_PORT": "²"})
         self.assertEqual((out, stderr_lines(err), code),
                          (b"", [f"{self.name}: FINGER_PORT {PORT_WHY}"], 1))
 
@@ -845,7 +850,8 @@ class ScriptContract:
         client = yield endpoints.connectProtocol(
             endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", port), protocol.Protocol())
         client.transport.abortConnection()
-        out, err, code = yield run_row(self, self.row, {"FINGER_PORT": str(port)})
+        # The same script again, on the port the real run holds.
+        out, err, code = run_row_here(self, self.row, {"FINGER_PORT": str(port)})
         self.assertEqual((out, stderr_lines(err), code), (b"", [
             f"{self.name}: finger cannot listen on 127.0.0.1:{port}: "
             f"[Errno 98] Address already in use"], 1))
@@ -925,6 +931,24 @@ class ScriptOptionsTest(TestCase):
         self.assertEqual((out, stderr_lines(err), code), (b"", [
             "usage: finger02.py [-h] [--port PORT]",
             f"finger02.py: error: argument --port: {PORT_WHY}"], 2))
+
+
+class ScriptContractRunTest(TestCase):
+    """What a script's one line is in a real run (ScriptContract runs each
+    script's top level in this process): exit 1, the line on standard error
+    and nothing else, nothing on standard output, for a bad value and for a
+    port in use."""
+
+    @defer.inlineCallbacks
+    def test_a_bad_value_and_a_port_in_use(self):
+        port = busy_port(self)
+        runs = []
+        for env in ({"FINGER_PORT": "²"}, {"FINGER_PORT": str(port)}):
+            runs.append((yield run(step_argv("finger/finger02.py"), env=dict(FREE_PORTS, **env))))
+        self.assertEqual(runs, [
+            (b"", f"finger02.py: FINGER_PORT {PORT_WHY}\n".encode("utf-8"), 1),
+            (b"", f"finger02.py: finger cannot listen on 127.0.0.1:{port}: "
+                  f"[Errno 98] Address already in use\n".encode("utf-8"), 1)])
 
 
 class TwistdContractTest(TestCase):

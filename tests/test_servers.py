@@ -2,12 +2,18 @@
 loopback (each program run for real as a subprocess), plus protocol-level
 checks in memory. Also every server of the repository on a port already in
 use: one line and exit 1 (PortInUseSpec, and a test of ServerSpec and
-ProxySpec)."""
+ProxySpec). A Twisted script that listens first thing in main() stops there,
+before its reactor runs: that run happens in this process (support.run_here),
+the others, and every twistd run, for real."""
 
 import os
 import re
+import traceback
 
-from twisted.internet import defer, task
+from twisted.application import service
+from twisted.application.service import IServiceMaker
+from twisted.internet import defer, reactor, task
+from twisted.internet.interfaces import IListeningPort
 from twisted.internet.protocol import ServerFactory
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import TestCase
@@ -42,12 +48,19 @@ def own_stderr(err, first_port_open=False):
 
 
 @defer.inlineCallbacks
-def check_script_on_a_port_in_use(testcase, rel, *args, first_port_open=False):
+def check_script_on_a_port_in_use(testcase, rel, *args, first_port_open=False, here=False):
     """Run a server script with PORT in `args` standing for a port in use:
-    nothing on stdout, one line on stderr, exit status 1."""
+    nothing on stdout, one line on stderr, exit status 1. With `here`, the
+    script's top level runs in this process (support.run_here): for a
+    Twisted script that listens first thing in main(), the run stops before
+    the reactor runs, and one that got past a port in use would fail the
+    test; the script's real run is its row's other test."""
     port = port_in_use(testcase)
     args = [a.replace("PORT", str(port)) for a in args]
-    out, err, code = yield support.run_script(rel, *args)
+    if here:
+        out, err, code = support.run_here(rel, *args)
+    else:
+        out, err, code = yield support.run_script(rel, *args)
     line = in_use_line(os.path.basename(rel), port)
     testcase.assertEqual((out, own_stderr(err, first_port_open), code),
                          (b"", f"{line}\n".encode(), 1))
@@ -55,30 +68,33 @@ def check_script_on_a_port_in_use(testcase, rel, *args, first_port_open=False):
 
 class PoetryServer:
     """A row of the server spec: a poetry server run as a script, the line
-    it prints at start-up (with PORT for its port) and how many clients it
-    is tried with at once."""
+    it prints at start-up (with PORT for its port), how many clients it
+    is tried with at once, and whether its port-in-use run happens in this
+    process (`here`: a Twisted script that listens first thing in main())."""
 
-    def __init__(self, id, script, args, poem, banner, clients):
+    def __init__(self, id, script, args, poem, banner, clients, here):
         self.id = id
         self.script = script
         self.args = args
         self.poem = poem
         self.banner = banner
         self.clients = clients
+        self.here = here
 
 
 SERVERS = (
     PoetryServer("FastPoetry10", "twisted-server/fastpoetry-1.0.py", ("--port", "0"),
                  "alla-sera.txt", "Serving poetry/alla-sera.txt on IPv4Address(type='TCP', "
-                 "host='127.0.0.1', port=PORT).", 50),
+                 "host='127.0.0.1', port=PORT).", 50, here=True),
     PoetryServer("SlowPoetry", "twisted-server/slowpoetry.py",
                  ("--num-bytes", "200", "--delay", "0.02"), "ecstasy.txt",
                  "Serving poetry/ecstasy.txt on IPv4Address(type='TCP', host='127.0.0.1', "
-                 "port=PORT).", 5),
-    # Serves one client at a time: the others wait in the listen queue.
+                 "port=PORT).", 5, here=True),
+    # Serves one client at a time: the others wait in the listen queue. No
+    # reactor: a run that got past a port in use would block, so it is real.
     PoetryServer("BlockingSlowPoetry", "blocking-server/slowpoetry.py",
                  ("--num-bytes", "300", "--delay", "0.005"), "science.txt",
-                 "Serving poetry/science.txt on port PORT.", 3),
+                 "Serving poetry/science.txt on port PORT.", 3, here=False),
 )
 
 
@@ -100,7 +116,7 @@ class ServerSpec(VersionSpec):
     def test_a_port_in_use_is_one_line_and_exit_1(self):
         row = self.row
         return check_script_on_a_port_in_use(self, row.script, *row.args, "--port", "PORT",
-                                             f"poetry/{row.poem}")
+                                             f"poetry/{row.poem}", here=row.here)
 
 
 globals().update(ServerSpec.makeTestCaseClasses())
@@ -173,17 +189,21 @@ class TransformProtocolTest(TestCase):
 class Proxy:
     """A row of the proxy spec: a caching proxy version."""
 
-    def __init__(self, id, script, cancels=False):
+    def __init__(self, id, script, cancels=False, here=True):
         self.id = id
         self.script = script
         self.cancels = cancels  # cancels the upstream fetch when the client leaves
+        # Its port-in-use run happens in this process (see ServerSpec).
+        self.here = here
 
 
 PROXIES = (
     Proxy("Proxy10", "twisted-server/poetry-proxy-1.0.py"),
     Proxy("Proxy20", "twisted-server/poetry-proxy-2.0.py"),
     Proxy("Proxy30", "twisted-server/poetry-proxy-3.0.py", cancels=True),
-    Proxy("Proxy40", "twisted-server/poetry-proxy-4.0.py", cancels=True),
+    # Before it listens, 4.0 starts its log and adds shutdown triggers,
+    # which would outlive a run in this process: its run is real.
+    Proxy("Proxy40", "twisted-server/poetry-proxy-4.0.py", cancels=True, here=False),
 )
 
 
@@ -245,7 +265,8 @@ class ProxySpec(VersionSpec):
         self.assertNotIn(b"Traceback", proxy.output)
 
     def test_a_port_in_use_is_one_line_and_exit_1(self):
-        return check_script_on_a_port_in_use(self, self.row.script, "--port", "PORT", "10001")
+        return check_script_on_a_port_in_use(self, self.row.script, "--port", "PORT", "10001",
+                                             here=self.row.here)
 
 
 globals().update(ProxySpec.makeTestCaseClasses())
@@ -340,16 +361,24 @@ class Listener:
     `name` is what its line starts with."""
 
     def __init__(self, id, script=None, args=(), env=None, name=None, logs_to_file=False,
-                 two_ports=False):
+                 two_ports=False, here=False, plugin=None, daemon_run=False):
         self.id = id
         self.script = script
         self.args = args
         self.env = env or {}
         self.name = name or os.path.basename(script)
+        # A plugin row's module, loaded in this process as twistd loads it.
+        self.plugin = plugin
+        # Run as a real daemon too (see UnderTwistd).
+        self.daemon_run = daemon_run
         # The tac sends twistd's log to a file of its own, never to stdout.
         self.logs_to_file = logs_to_file
         # Its first port is free and bound; the second is the one in use.
         self.two_ports = two_ports
+        # A script whose run happens in this process (see ServerSpec); not
+        # one with two ports (the first would stay open here), nor one
+        # without a reactor (one that got past a port in use would block).
+        self.here = here
 
 
 def tac(rel):
@@ -357,7 +386,8 @@ def tac(rel):
 
 
 LISTENERS = (
-    Listener("TransformedPoetry10", "twisted-server/transformedpoetry-1.0.py", ("--port", "PORT")),
+    Listener("TransformedPoetry10", "twisted-server/transformedpoetry-1.0.py", ("--port", "PORT"),
+             here=True),
     Listener("SelectPoetryServer", "exercises/part-11/select-poetry-server.py",
              ("--port", "PORT", "poetry/science.txt")),
     Listener("LowlevelPoetryServer", "exercises/part-11/lowlevel-poetry-server.py",
@@ -366,9 +396,9 @@ LISTENERS = (
     Listener("MultiPoetry", "exercises/part-11/multipoetry.py",
              ("poetry/ecstasy.txt:0", "poetry/science.txt:PORT"), two_ports=True),
     Listener("FastpoetryNetstring", "exercises/part-12/fastpoetry-netstring.py",
-             ("--port", "PORT", "poetry/science.txt")),
+             ("--port", "PORT", "poetry/science.txt"), here=True),
     Listener("TransformedpoetryBackwards", "exercises/part-12/transformedpoetry-backwards.py",
-             ("--port", "PORT")),
+             ("--port", "PORT"), here=True),
     Listener("Transformedpoetry2proto", "exercises/part-12/transformedpoetry-2proto.py",
              ("--port", "0", "--line-port", "PORT"), two_ports=True),
     Listener("PoetryProxyXform", "exercises/part-14/poetry-proxy-xform.py",
@@ -377,7 +407,7 @@ LISTENERS = (
              env={"FASTPOETRY_PORT": "PORT"}, name="fastpoetry-2.0.tac"),
     Listener("FastpoetryPlugin", args=("fastpoetry", "--port", "PORT",
                                        "--poem", support.path("poetry/ecstasy.txt")),
-             name="fastpoetry"),
+             name="fastpoetry", plugin="twisted/plugins/fastpoetry_plugin.py", daemon_run=True),
     Listener("FastpoetryTwoTac", args=tac("exercises/part-16/fastpoetry-two.tac"),
              env={"TWOPOEMS_PORT1": "0", "TWOPOEMS_PORT2": "PORT"}, name="fastpoetry-two.tac",
              two_ports=True),
@@ -385,10 +415,12 @@ LISTENERS = (
              env={"PROXY_PORT": "PORT"}, name="poetry-proxy.tac"),
     Listener("Fastpoetry2Plugin", args=("fastpoetry2", "--port", "PORT",
                                         "--poem", support.path("poetry/ecstasy.txt")),
-             env={"PYTHONPATH": support.path("exercises/part-16")}, name="fastpoetry2"),
+             env={"PYTHONPATH": support.path("exercises/part-16")}, name="fastpoetry2",
+             plugin="exercises/part-16/twisted/plugins/fastpoetry2_plugin.py"),
+    # It opens its own log file as it loads (twistd's log in the daemon).
     Listener("PoetryDailylogTac", args=tac("exercises/application/poetry-dailylog.tac"),
              env={"POETRY_PORT": "PORT", "POETRY_LOGDIR": "TMP"}, name="poetry-dailylog.tac",
-             logs_to_file=True),
+             logs_to_file=True, daemon_run=True),
     Listener("PoetryReloadTac", args=tac("exercises/application/poetry-reload.tac"),
              env={"POETRY_PORT": "PORT"}, name="poetry-reload.tac"),
     Listener("PoetryUnixTac", args=tac("exercises/application/poetry-unix.tac"),
@@ -398,15 +430,22 @@ LISTENERS = (
 
 
 class UnderTwistd:
-    """For the tacs and plugins: twistd in the foreground and as a daemon."""
+    """For the tacs and plugins: twistd in the foreground, and what twistd
+    as a daemon reports."""
 
-    def twistd(self, *options):
+    def filled(self):
+        """(port in use, fresh directory, fill): fill(text) puts them in for
+        PORT and TMP."""
         port = port_in_use(self)
         tmp = support.temp_dir(self)
 
         def fill(text):
             return text.replace("PORT", str(port)).replace("TMP", tmp)
 
+        return port, tmp, fill
+
+    def twistd(self, *options):
+        port, tmp, fill = self.filled()
         pidfile = os.path.join(tmp, "twistd.pid")
         argv = support.twistd_argv("--pidfile", pidfile, *[fill(o) for o in options],
                                    *[fill(a) for a in self.row.args])
@@ -434,6 +473,75 @@ class UnderTwistd:
         self.assertNotIn(b"Traceback", out + err)
         self.assertFalse(os.path.exists(pidfile))
 
+    def test_what_twistd_as_a_daemon_reports(self):
+        """A daemon reports a failed start to the twistd that launched it:
+        the Exception its service raised as it started (twistd's daemon
+        catches Exception; a bare SystemExit would go unreported), in one
+        line of at most 98 bytes, which the launching twistd prints. The tac
+        or plugin is loaded and started in this process as twistd loads and
+        starts it, and what it raises is that line; RealDaemon runs twistd
+        as a daemon for real."""
+        port, tmp, fill = self.filled()
+        support.patch_env(self, **{k: fill(v) for k, v in self.row.env.items()})
+        args = [fill(a) for a in self.row.args]
+        raised = None
+        # From the repository root, where the twistd runs are.
+        with support.working_directory(support.ROOT):
+            if self.row.plugin is None:
+                application = service.loadApplication(args[1], "python")
+            else:
+                module = support.load_script(self.row.plugin)
+                maker, = (value for value in vars(module).values()
+                          if IServiceMaker.providedBy(value) and value.tapname == args[0])
+                options = maker.options()
+                options.parseOptions(args[1:])
+                application = service.Application(maker.tapname)
+                maker.makeService(options).setServiceParent(application)
+            top = service.IService(application)
+            self.addCleanup(stop_started, top, set(reactor.getReaders()))
+            try:
+                top.privilegedStartService()
+                top.startService()
+            except BaseException as e:
+                raised = e
+        if raised is None:
+            self.fail("it started on a port in use")
+        self.assertIsInstance(raised, Exception)
+        said = traceback.format_exception_only(type(raised), raised)[-1].strip()
+        self.assertEqual(said, f"CannotListen: {in_use_line(self.row.name, port)}")
+        self.assertLess(len(said.encode("ascii", "backslashreplace")), 98)
+
+
+def started(svc):
+    """The services under `svc` (leaves, depth first) that are running."""
+    if isinstance(svc, service.MultiService):
+        for child in svc:
+            yield from started(child)
+    elif svc.running:
+        yield svc
+
+
+@defer.inlineCallbacks
+def stop_started(top, readers_before):
+    """Stop what a failed start left: the services that run, then the ports
+    still listening (a service that bound its port in privilegedStartService
+    does not run yet). Only those: twistd stops nothing after a failed
+    start, and a TimerService that never started cannot stop."""
+    yield defer.gatherResults([defer.maybeDeferred(svc.stopService)
+                               for svc in reversed(list(started(top)))])
+    yield defer.gatherResults([defer.maybeDeferred(reader.stopListening)
+                               for reader in reactor.getReaders()
+                               if reader not in readers_before
+                               and IListeningPort.providedBy(reader)])
+
+
+class RealDaemon:
+    """For the rows that say so (our fastpoetry plugin, and the tac that
+    opens its own log file as it loads): twistd as a daemon, for real. The
+    launching twistd prints the daemon's word and exits 1; the daemon
+    removes its pidfile. (For every row, UnderTwistd checks that word in
+    this process.)"""
+
     @defer.inlineCallbacks
     def test_twistd_as_a_daemon(self):
         (out, err, code), line, tmp, pidfile = yield self.twistd(
@@ -458,14 +566,17 @@ class PortInUseSpec(VersionSpec):
 
     @classmethod
     def mixins_for(cls, row):
-        return (UnderTwistd,) if row.script is None else (ScriptOnAPortInUse,)
+        if row.script is not None:
+            return (ScriptOnAPortInUse,)
+        return (UnderTwistd, RealDaemon) if row.daemon_run else (UnderTwistd,)
 
 
 class ScriptOnAPortInUse:
 
     def test_script(self):
         return check_script_on_a_port_in_use(self, self.row.script, *self.row.args,
-                                             first_port_open=self.row.two_ports)
+                                             first_port_open=self.row.two_ports,
+                                             here=self.row.here)
 
 
 globals().update(PortInUseSpec.makeTestCaseClasses())

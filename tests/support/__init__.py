@@ -20,6 +20,8 @@ in the `runner` package, and is re-exported here:
 - clients:            fetch, Collector, netstring, ClientRun,
                       open_connections, connector_dropped, with_closed_stdout
 - twistd:             load_tac, pidfile, listening_ports
+- inprocess:          run_here (a script's top level, in this process),
+                      working_directory
 - logs:               capture_log, quiet
 - proxy:              ProxyPrints, InMemoryProxy
 - spec:               VersionSpec
@@ -46,6 +48,7 @@ _WHERE = {
     ".clients": ("fetch", "netstring", "ClientRun", "open_connections", "connector_dropped",
                  "Collector", "with_closed_stdout"),
     ".twistd": ("load_tac", "pidfile", "listening_ports"),
+    ".inprocess": ("run_here", "working_directory"),
     ".logs": ("capture_log", "quiet"),
     ".proxy": ("ProxyPrints", "InMemoryProxy"),
     ".spec": ("VersionSpec",),

@@ -60,10 +60,11 @@ from zope.interface import implementer
 
 from finger import contract
 from runner.paths import PYTHON, WARNFLAGS, path, twistd_argv
-from runner.processes import run, start
+from runner.processes import start
 from tests.support.servers import abort_all, listen, serve
 from tests.support.clients import fetch
 from tests.support.environment import temp_dir
+from tests.support.inprocess import run_here
 from runner.waiting import poll, with_timeout
 
 # Every port a step may open, free; no IRC bot unless a test starts an IRC
@@ -752,12 +753,20 @@ def busy_port(testcase):
     return sock.getsockname()[1]
 
 
-def run_row(testcase, row, env=None, timeout=TIMEOUT):
-    """Run a row's program to its end on free ports, with `env` on top;
-    fire with (stdout, stderr, exit code)."""
+def run_row_here(testcase, row, env=None):
+    """A script row that must stop before it listens (a bad value, a port in
+    use), run on free ports with `env` on top, without a new process: its
+    top level run in this process as python runs it (tests.support.run_here),
+    its `import contract` being this contract; returns (stdout, stderr, exit
+    status) as a real run gives them. (Once its settings are good, a script's
+    contract sends the log to stderr; here that would take over this
+    process's log, so that is skipped. On these paths nothing is logged:
+    the one line is the SystemExit's, and TwistdContractTest's and
+    ScriptContractRunTest's real runs see the whole of stderr.)"""
+    testcase.patch(contract, "_logging", True)
     environ = dict(FREE_PORTS, **row.env)
     environ.update(env or {})
-    return run(step_argv(row.rel), env=environ, timeout=timeout)
+    return run_here(row.rel, env=environ, modules={"contract": contract})
 
 
 class Held(resource.Resource):
