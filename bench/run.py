@@ -230,7 +230,11 @@ def fold(text, width=FOLD_WIDTH):
             continue
         indent = "  " if re.match(r"[-*] |\d+\. ", line) else ""
         pieces = []  # (text, whether it must start a line)
-        for clause in CLAUSE.split(line):
+        clauses = CLAUSE.split(line)
+        # A numbered item's number ("- 3.") is not a sentence of its own.
+        if len(clauses) > 1 and re.fullmatch(r"(?:[-*] )?\d+\.", clauses[0]):
+            clauses[:2] = [f"{clauses[0]} {clauses[1]}"]
+        for clause in clauses:
             if len(indent + clause) <= width:
                 pieces.append((clause, False))
             else:
@@ -277,7 +281,8 @@ def updated_readme(old, text):
                 f"Not written yet. The notes here are written by hand for each published "
                 f"run; those for the run of {m.group('stamp')} described numbers no longer "
                 f"shown, so `make bench-publish` removed them. Until these are written, "
-                f"the targets at a glance above are the run's own verdicts.\n\n")
+                f"the targets at a glance above are the run's own verdicts.")
+        stub = fold(stub) + "\n\n"
         tail = tail[:m.start()] + stub + tail[m.end():]
         tail = tail.rstrip("\n") + "\n"
         dropped.append(f"replaced the notes on the run of {m.group('stamp')} (Reading the "

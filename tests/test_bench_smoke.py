@@ -465,7 +465,9 @@ class PublishTest(TestCase):
         self.assertIn("## Reading the results (run of 2026-12-07 10:00 UTC above)\n\n"
                       "Not written yet.", new)
         self.assertIn("those for the run of 2026-11-30 04:56 UTC described numbers no longer "
-                      "shown", new)
+                      "shown", " ".join(new.split()))
+        # The stub is prose of the README like the rest: folded, as a run's is.
+        self.assertEqual([line for line in new.split("\n") if len(line) > self.run.FOLD_WIDTH], [])
         self.assertTrue(new.endswith("## After\n\nkept\n"), new)
         self.assertEqual(len(dropped), 2)
 
@@ -510,6 +512,14 @@ class FoldTest(TestCase):
         self.assertTrue(all(len(part) <= 200 for part in folded), folded)
         self.assertEqual(len(re.findall(r"`x y`", "\n".join(folded))), 40)  # spans whole
         self.assertEqual(" ".join(folded).split(), f"{short} {long}".split())
+
+    def test_a_numbered_item_keeps_its_number_with_its_title(self):
+        line = ("- 3. Slow server capacity: Target 10000 clients at p99 ≤ 1.2× nominal: "
+                + "measured 1.05×, " * 12 + "in the worst run — **met**.")
+        folded = self.run.fold(line).split("\n")
+        self.assertTrue(folded[0].startswith("- 3. Slow server capacity: Target"), folded)
+        self.assertTrue(all(len(part) <= self.run.FOLD_WIDTH for part in folded), folded)
+        self.assertEqual(" ".join(folded).split(), line.split())
 
     def test_tables_headings_and_short_lines_are_left_whole(self):
         text = "\n".join(["| " + " | ".join(["cell"] * 60) + " |", "### " + "title " * 50,
