@@ -141,6 +141,12 @@ class TimeoutTest(SynchronousTestCase):
         self.assertEqual(reactor.getDelayedCalls(), [])
 
 
+    def test_the_timeout_says_how_long_in_words(self):
+        for seconds, words in ((1, "1 second"), (0.5, "0.5 seconds"), (10, "10 seconds")):
+            self.assertEqual(gp.describe(defer.TimeoutError(), seconds),
+                             f"no answer within {words}")
+
+
 class CommandLineTest(SynchronousTestCase):
 
     def parse(self, *argv):

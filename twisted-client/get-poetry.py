@@ -255,7 +255,7 @@ def with_timeout(reactor, coroutine, seconds):
         # A cancelled connection attempt fails with ConnectingCancelledError,
         # not CancelledError, so report any failure after expiry as a timeout.
         if isinstance(result, Failure):
-            raise defer.TimeoutError(f"no answer within {timeout:g} seconds")
+            raise defer.TimeoutError(f"no answer within {in_seconds(timeout)}")
         return result
 
     return d.addTimeout(seconds, reactor, onTimeoutCancel=timed_out)
@@ -296,10 +296,15 @@ class TransformProxy:
         return await protocol.finished
 
 
+def in_seconds(timeout):
+    """'1 second', '0.5 seconds', '10 seconds'."""
+    return f"{timeout:g} second{'' if timeout == 1 else 's'}"
+
+
 def describe(error, timeout):
     """One line about why something failed."""
     if isinstance(error, defer.TimeoutError):
-        return f"no answer within {timeout:g} seconds"
+        return f"no answer within {in_seconds(timeout)}"
     if isinstance(error, defer.CancelledError):
         return "interrupted"
     return str(error) or type(error).__name__
