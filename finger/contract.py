@@ -679,7 +679,8 @@ def _readStatusLines(filename):
             continue
         lines.append(f"{name.strip()}:{clean(status)}")
     if _lastGood.get(filename) != lines:
-        log.info("read {n} users from {filename}", n=len(lines), filename=filename)
+        log.info("read {n} user{s} from {filename}", n=len(lines), filename=filename,
+                 s="" if len(lines) == 1 else "s")
     _lastGood[filename] = lines
     return lines
 

@@ -15,6 +15,7 @@ Departures:
 """
 
 import argparse
+import http.client
 import os
 import socket
 import sys
@@ -79,6 +80,9 @@ def main(argv=None):
     except xmlrpc.client.ResponseError:
         # Well-formed XML, but no XML-RPC answer (a web page, say).
         sys.exit(f"{PROG}: {url}: not an XML-RPC answer")
+    except http.client.HTTPException:
+        # The port answered, but not in HTTP: a finger port, say.
+        sys.exit(f"{PROG}: {url}: not an HTTP answer")
     except ExpatError as e:
         # Not XML at all: some other server on that port, or a broken one.
         sys.exit(f"{PROG}: {url}: not an XML-RPC answer ({e})")

@@ -463,6 +463,12 @@ class StatusFileTest(TestCase):
             f"{self.name}:6: skipped '-l: option': not 'user: status'",
             f"read 3 users from {self.name}"])
 
+    def test_one_user_is_one_user(self):
+        name = write_users(self, "moshez: happy and well\n")
+        with contract.statusFile(name) as f:
+            self.assertEqual(list(f), ["moshez: happy and well"])
+        self.assertEqual(finger_log(self.events), [f"read 1 user from {name}"])
+
     def test_a_fifo_in_its_place_keeps_the_users_and_never_blocks(self):
         """A FIFO in place of the users file froze the
         whole server at the next reload."""

@@ -38,7 +38,9 @@ from twisted.python import usage
 from twisted.trial.unittest import TestCase
 
 from finger import contract
-from tests.support import TestServerFactory, fetch, load_script, path, refused_port, run_script, serve, temp_dir
+from tests.support import (
+    TestServerFactory, fetch, load_script, path, poem_port, refused_port, run_script, serve, temp_dir,
+)
 from tests.support.finger import (
     Unreadable, check_answers, expected_bytes, factory_of, finger_query, http_get, https_get,
     listening, load_plugin, load_prepared, load_row_with_irc, logged_text, make_certificate, page_parts,
@@ -542,6 +544,18 @@ class PluginTest(TestCase):
         yield srv.stop()
         self.assertIn(b"Server Shut Down.", srv.output)
         self.assertNotIn(b"Traceback", srv.output)
+
+
+class XRClientTest(TestCase):
+    """fingerXRclient.py, for real, pointed at a port that is not a web
+    server (the finger port, say): one line, exit 1."""
+
+    @defer.inlineCallbacks
+    def test_a_port_that_does_not_speak_http_is_one_line(self):
+        port = poem_port(self, b"No such user\r\n")
+        out, err, code = yield run_script("finger/fingerXRclient.py", "--port", port)
+        self.assertEqual((out, err.decode(), code), (
+            b"", f"fingerXRclient.py: http://127.0.0.1:{port}/RPC2: not an HTTP answer\n", 1))
 
 
 class PBClientOptionsTest(TestCase):
