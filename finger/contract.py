@@ -51,7 +51,7 @@ from twisted.logger import (
 )
 from twisted.protocols import basic, policies
 from twisted.python.failure import Failure
-from twisted.spread import pb
+from twisted.spread import banana, pb
 from twisted.web import http, pages, resource, server
 from twisted.web.client import Agent, RedirectAgent, ResponseDone
 from twisted.web.error import UnsupportedMethod
@@ -444,7 +444,16 @@ class Guarded(policies.ProtocolWrapper):
                 warnOnce(f"a client sent over {self.factory.maxBytes} bytes: hung up on")
                 self.loseConnection()
             return
-        super().dataReceived(data)
+        try:
+            super().dataReceived(data)
+        except (banana.BananaError, NotImplementedError):
+            # Not PB on the PB port (a web request, say): Banana raises one of
+            # these, and the reactor would log a traceback for each connection.
+            if not isinstance(self.wrappedProtocol, banana.Banana):
+                raise
+            if not self.disconnecting:
+                warnOnce("a client spoke something other than Perspective Broker: hung up on")
+                self.loseConnection()
 
     def readConnectionLost(self):
         if IHalfCloseableProtocol.providedBy(self.wrappedProtocol):

@@ -273,6 +273,18 @@ class GuardTest(TestCase):
         # 64 KiB of them make the broker hold about 4 MB; 3 MB made it 190 MB.
         self.assertLess(tracemalloc.get_traced_memory()[1], 8 * 1024 * 1024)
 
+    def test_pb_bytes_that_are_not_pb_are_one_line_and_a_hang_up(self):
+        """A web request, say, sent to the PB port: Twisted logged an
+        'Unhandled Error' traceback (BananaError) for each one."""
+        events = logged(self)
+        for request in (b"GET /moshez HTTP/1.1\r\nHost: 127.0.0.1\r\n" * 2, b"\x01\xff"):
+            wrapper, transport = self.pbPort()
+            wrapper.dataReceived(request)
+            self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(finger_log(events), [
+            "a client spoke something other than Perspective Broker: hung up on"])
+
     def test_pb_an_idle_connection_is_closed_at_the_deadline(self):
         """An idle PB connection was still open after 75 s."""
         wrapper, transport = self.pbPort(FINGER_TIMEOUT="60")
