@@ -277,6 +277,10 @@ class FiguresTest(TestCase):
         self.assertEqual([r["model"] for r in record["runs"]], [m.name for m in figures.MODELS])
         ports = {f"127.0.0.1:{s['port']}" for s in record["servers"]}
         self.assertEqual(len(ports), servers)
+        # Each command as a reader types it: python, a program, its arguments.
+        commands = [s["command"] for s in record["servers"]] + [r["command"] for r in record["runs"]]
+        for command in commands:
+            self.assertRegex(command, r"^python [\w/.-]+\.py( [\w/.:-]+)*$")
         for model in figures.MODELS:
             found = traces[model.name]
             self.assertEqual(figures.check(model.checked_as, found), [], model.name)

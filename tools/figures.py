@@ -236,9 +236,11 @@ def seconds(got):
 
 def shown(argv):
     """A command line as a reader would type it from the repository root."""
-    text = " ".join(map(str, argv)).replace(PYTHON, "python")
-    text = re.sub(r"-W \S+ ", "", text)
-    return text.replace(str(ROOT) + "/", "")
+    argv = list(map(str, argv))
+    # Leave out the runner's -W flags (one of them holds spaces), pair by pair.
+    kept = [arg for i, arg in enumerate(argv)
+            if arg != "-W" and (i == 0 or argv[i - 1] != "-W")]
+    return " ".join(kept).replace(PYTHON, "python").replace(str(ROOT) + "/", "")
 
 
 def run_clients(servers, workdir):
