@@ -675,18 +675,19 @@ class HangingClientTest(TestCase):
 
 class ConcurrencyTest(TestCase):
     """The time each client reports for three paced servers: the async ones
-    take about as long as the slowest server, the blocking one the sum.
+    and the threaded one take about as long as the slowest server, the
+    blocking one the sum.
     Each client has its own three servers, so the servers' own record of
     when each connection started and got its last chunk is a lower bound
     for the client's time however busy the machine is (a client connects
     before the server sees it, and finishes after the last chunk)."""
 
     @defer.inlineCallbacks
-    def test_async_clients_take_the_slowest_blocking_takes_the_sum(self):
+    def test_async_and_threaded_clients_take_the_slowest_blocking_takes_the_sum(self):
         # Ticks long enough that start-up jitter on a busy machine stays small
         # next to them.
         num_bytes, delay = 100, 0.1
-        names = ["blocking-client", "async-client", "get-poetry-1.0.py",
+        names = ["blocking-client", "get-poetry-threaded.py", "async-client", "get-poetry-1.0.py",
                  "get-poetry-1.0-broken.py", "get-poetry-2.0.py"]
         clients = [c for c in CLIENTS if c.name in names]
         groups, runs = [], []
