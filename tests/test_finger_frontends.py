@@ -33,13 +33,13 @@ import sys
 from unittest import mock
 from urllib.parse import quote
 
-from twisted.internet import defer, reactor
+from twisted.internet import defer, protocol, reactor
 from twisted.python import usage
 from twisted.trial.unittest import TestCase
 
 from finger import contract
 from tests.support import (
-    TestServerFactory, fetch, load_script, path, poem_port, refused_port, run_script, serve, temp_dir,
+    TestServerFactory, fetch, load_script, path, refused_port, run_script, serve, temp_dir,
 )
 from tests.support.finger import (
     Unreadable, check_answers, expected_bytes, factory_of, finger_query, http_get, https_get,
@@ -546,13 +546,28 @@ class PluginTest(TestCase):
         self.assertNotIn(b"Traceback", srv.output)
 
 
+class AnswersAfterTheCall(protocol.Protocol):
+    """A server that does not speak HTTP: once the whole call is in, one
+    finger answer, then close. (Answering before the call is in would race
+    the client's send: a broken pipe instead of the answer.)"""
+
+    def connectionMade(self):
+        self.received = b""
+
+    def dataReceived(self, data):
+        self.received += data
+        if self.received.endswith(b"</methodCall>\n"):
+            self.transport.write(b"No such user\r\n")
+            self.transport.loseConnection()
+
+
 class XRClientTest(TestCase):
     """fingerXRclient.py, for real, pointed at a port that is not a web
     server (the finger port, say): one line, exit 1."""
 
     @defer.inlineCallbacks
     def test_a_port_that_does_not_speak_http_is_one_line(self):
-        port = poem_port(self, b"No such user\r\n")
+        port = serve(self, protocol.ServerFactory.forProtocol(AnswersAfterTheCall))
         out, err, code = yield run_script("finger/fingerXRclient.py", "--port", port)
         self.assertEqual((out, err.decode(), code), (
             b"", f"fingerXRclient.py: http://127.0.0.1:{port}/RPC2: not an HTTP answer\n", 1))
